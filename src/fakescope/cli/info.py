@@ -1,0 +1,16 @@
+"""`fakescope list`: what each registry holds (front-ends, morphology ops, and later attacks, models, adapters)."""
+
+from __future__ import annotations
+
+import typer
+
+from .app import app
+
+
+@app.command("list")
+def list_registries() -> None:
+    """List the names registered for each kind (the names configs and CLI options accept)."""
+    from ..features import FRONTENDS, MORPHOLOGY
+
+    for registry in (FRONTENDS, MORPHOLOGY):
+        typer.echo(f"{registry.kind}s: {', '.join(registry.names())}")
