@@ -47,12 +47,14 @@ def voice_like(
         for formant, bandwidth in zip(VOWEL_FORMANTS[vowel], (80, 100, 120)):
             shaped = _resonator(shaped, formant, bandwidth, sample_rate)
         envelope = np.hanning(voiced) ** 0.5
+        shaped = shaped / max(np.max(np.abs(shaped)), 1e-12)  # resonator gains differ by vowel; level them
         out[start : start + voiced] += shaped * envelope
         fricative = min(int(0.06 * sample_rate), segment - voiced)
         if fricative > 0:
             noise = rng.standard_normal(fricative)
-            noise = signal.lfilter(*signal.butter(2, min(3500 / (sample_rate / 2), 0.95), "high"), noise)
-            out[start + voiced : start + voiced + fricative] += 0.05 * noise * np.hanning(fricative)
+            noise = signal.sosfilt(signal.butter(4, min(3500 / (sample_rate / 2), 0.95), "high", output="sos"), noise)
+            noise = noise / max(np.max(np.abs(noise)), 1e-12)
+            out[start + voiced : start + voiced + fricative] += 0.15 * noise * np.hanning(fricative)
     out += 1e-4 * rng.standard_normal(total)  # a recording's noise floor, never digital silence
     out *= 0.5 / max(np.max(np.abs(out)), 1e-9)
     return Audio(out.astype(np.float32)[np.newaxis, :], sample_rate)

@@ -45,7 +45,7 @@ def deltas(features: torch.Tensor, width: int = 9) -> torch.Tensor:
     batch, bins, frames = features.shape
     padded = F.pad(features.reshape(batch * bins, 1, frames), (half, half), mode="replicate")
     taps = torch.arange(-half, half + 1, dtype=features.dtype, device=features.device)
-    kernel = (taps / (taps.square().sum())).flip(0).view(1, 1, -1)
+    kernel = (taps / taps.square().sum()).view(1, 1, -1)  # conv1d correlates: no flip
     return F.conv1d(padded, kernel).view(batch, bins, frames)
 
 
