@@ -10,7 +10,8 @@ from .app import app
 @app.command("list")
 def list_registries() -> None:
     """List the names registered for each kind (the names configs and CLI options accept)."""
+    from ..datasets.adapters import ADAPTERS
     from ..features import FRONTENDS, MORPHOLOGY
 
-    for registry in (FRONTENDS, MORPHOLOGY):
+    for registry in (FRONTENDS, MORPHOLOGY, ADAPTERS):
         typer.echo(f"{registry.kind}s: {', '.join(registry.names())}")
