@@ -12,6 +12,9 @@ def list_registries() -> None:
     """List the names registered for each kind (the names configs and CLI options accept)."""
     from ..datasets.adapters import ADAPTERS
     from ..features import FRONTENDS, MORPHOLOGY
+    from ..launder import ATTACKS, available_codecs, grid_names
 
-    for registry in (FRONTENDS, MORPHOLOGY, ADAPTERS):
+    for registry in (FRONTENDS, MORPHOLOGY, ADAPTERS, ATTACKS):
         typer.echo(f"{registry.kind}s: {', '.join(registry.names())}")
+    typer.echo(f"codecs: {', '.join(available_codecs())}")
+    typer.echo(f"grids: {', '.join(grid_names())}")
