@@ -1,0 +1,86 @@
+"""Planning on generated recording lists: speaker-disjoint splits, eval-only systems, determinism."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from fakescope.datasets.offline import synth
+from fakescope.datasets.offline.bonafide import Recording
+from fakescope.datasets.offline.plan import SIZES, assign_speakers, plan_corpus
+from fakescope.datasets.offline.synth import TTS_SYSTEMS
+from fakescope.datasets.offline.vocode import VOCODER_SYSTEMS
+
+
+@pytest.fixture(autouse=True)
+def _espeak_speaks_en_ru(monkeypatch):
+    monkeypatch.setattr(synth, "espeak_languages", lambda: frozenset({"en-us", "ru", "it"}))
+
+
+def _recordings():
+    out = []
+    speakers = {"asterisk-Allison": "en", "asterisk-June": "fr", "asterisk-Carlo": "it", "asterisk-IvrvoiceRU": "ru",
+                "festvox-ru-nsh": "ru", **{f"ktuberling-{i}": "en" for i in range(8)}}
+    for speaker, language in speakers.items():
+        for index in range(30):
+            key = f"{speaker}/{index}"
+            out.append(Recording(key, Path(f"/nowhere/{key}.wav"), speaker, language, f"text {index} of {speaker}", "pkg"))
+    return out
+
+
+def _plan(seed=0, size="small"):
+    return plan_corpus(_recordings(), size=size, seed=seed, tts=list(TTS_SYSTEMS), vocoders=list(VOCODER_SYSTEMS))
+
+
+def test_speakers_are_disjoint_across_splits():
+    splits_of = defaultdict(set)
+    for task in _plan().tasks:
+        splits_of[task.speaker].add(task.split)
+    assert all(len(s) == 1 for s in splits_of.values()), {k: v for k, v in splits_of.items() if len(v) > 1}
+
+
+def test_eval_holds_unseen_systems_including_a_vocoder_or_neural():
+    plan = _plan()
+    seen = {t.system_id for t in plan.tasks if t.split in ("train", "dev") and t.label == "spoof"}
+    unseen = {t.system_id for t in plan.tasks if t.split == "eval" and t.label == "spoof"} - seen
+    assert len(unseen) >= 3
+    families = {t.family for t in plan.tasks if t.system_id in unseen}
+    assert families & {"neural", "vocoder"}
+    assert len({t.family for t in plan.tasks if t.label == "spoof"}) >= 4
+    assert len({t.system_id for t in plan.tasks if t.label == "spoof"}) >= 8
+
+
+def test_classes_balanced_per_split_and_texts_from_transcripts():
+    plan = _plan()
+    transcripts = {r.transcript for r in _recordings()}
+    for split in ("train", "dev", "eval"):
+        bona = sum(t.split == split and t.label == "bonafide" for t in plan.tasks)
+        spoof = sum(t.split == split and t.label == "spoof" for t in plan.tasks)
+        assert bona > 0 and abs(spoof - bona) <= max(3, bona // 5)
+    assert all(t.transcript in transcripts for t in plan.tasks)
+
+
+def test_unit_selection_voice_never_speaks_its_own_recordings():
+    own = {r.transcript for r in _recordings() if r.speaker == "festvox-ru-nsh"}
+    s07 = [t for t in _plan().tasks if t.system_id == "S07"]
+    assert s07 and not any(t.transcript in own for t in s07)
+
+
+def test_deterministic_and_seed_dependent():
+    ids = [t.utt_id for t in _plan(seed=3).tasks]
+    assert ids == [t.utt_id for t in _plan(seed=3).tasks]
+    assert len(set(ids)) == len(ids)
+    assert set(ids) != {t.utt_id for t in _plan(seed=4).tasks}
+
+
+def test_assign_speakers_shares():
+    speakers = [f"spk{i}" for i in range(20)]
+    splits = assign_speakers(speakers, seed=0)
+    counts = {s: sum(v == s for v in splits.values()) for s in ("train", "dev", "eval")}
+    assert counts == {"train": 10, "dev": 4, "eval": 6}
+
+
+def test_tiny_preset_is_tiny():
+    assert SIZES["tiny"].per_speaker <= 16 and "festvox-ru" not in SIZES["tiny"].sources
