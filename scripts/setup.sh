@@ -15,7 +15,7 @@ missing=()
 while read -r pkg; do
   [ -z "$pkg" ] && continue
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done < <(grep -vE '^\s*(#|$)' scripts/debian-packages.txt)
+done < <(cat scripts/debian-packages.txt $([ "$extras" = test ] && echo scripts/debian-packages-test.txt) | grep -vE '^\s*(#|$)')
 # Debian's python3 needs python3-venv for `python3 -m venv`; other Pythons (pyenv) bring their own.
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ "${#missing[@]}" -gt 0 ]; then

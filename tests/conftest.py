@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -41,3 +42,19 @@ def write_wav(tmp_path: Path, rng):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def checkpoint(tmp_path_factory):
+    """A small untrained but calibrated LFCC-LCNN checkpoint: enough to test scanning mechanics, not accuracy."""
+    from fakescope.evaluation.calibration import Calibration
+    from fakescope.training.checkpoint import checkpoint_config, model_tensors, save_checkpoint
+    from fakescope.training.pipeline import build_pipeline
+
+    torch.manual_seed(0)
+    pipeline = build_pipeline(frontend={"name": "lfcc"}, model={"name": "lcnn"}).eval()
+    config = checkpoint_config(pipeline, input_spec={"kind": "audio", "sample_rate": 16000, "crop_seconds": 4.0},
+                               calibration=Calibration(slope=2.0, offset=0.1), threshold={"score": 0.0})
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.safetensors"
+    save_checkpoint(path, tensors=model_tensors(pipeline), config=config)
+    return path

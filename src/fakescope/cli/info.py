@@ -13,8 +13,9 @@ def list_registries() -> None:
     from ..datasets.adapters import ADAPTERS
     from ..features import FRONTENDS, MORPHOLOGY
     from ..launder import ATTACKS, available_codecs, grid_names
+    from ..models import MODELS
 
-    for registry in (FRONTENDS, MORPHOLOGY, ADAPTERS, ATTACKS):
+    for registry in (FRONTENDS, MORPHOLOGY, ADAPTERS, MODELS, ATTACKS):
         typer.echo(f"{registry.kind}s: {', '.join(registry.names())}")
     typer.echo(f"codecs: {', '.join(available_codecs())}")
     typer.echo(f"grids: {', '.join(grid_names())}")

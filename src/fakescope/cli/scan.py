@@ -1,0 +1,133 @@
+"""`fakescope scan PATHS...`: verdicts for files, folders and long recordings (table, JSON or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .app import app, fail, report_failures
+
+FORMATS = ("table", "json", "csv")
+
+
+@dataclass(frozen=True)
+class DetectorFactory:
+    """Picklable recipe for a Detector, so worker processes can build their own."""
+
+    checkpoint: Optional[str]
+    window_s: float
+    hop_s: float
+
+    def __call__(self):
+        from ..detection import Detector, WindowPlan
+
+        return Detector.from_checkpoint(self.checkpoint, plan=WindowPlan(window_s=self.window_s, hop_s=self.hop_s))
+
+
+@app.command("scan")
+def scan(
+    paths: list[str] = typer.Argument(..., help="Audio files, folders or '-' for standard input."),
+    checkpoint: Optional[Path] = typer.Option(None, help="A .safetensors checkpoint or .onnx export (default: the shipped model)."),
+    recursive: bool = typer.Option(True, help="Search folders recursively."),
+    fmt: str = typer.Option("table", "--format", help="table, json or csv."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the results here instead of standard output."),
+    timeline_png: Optional[Path] = typer.Option(None, help="Folder for one timeline PNG per file."),
+    explain: Optional[Path] = typer.Option(None, help="Folder for one explanation PNG per file (saliency + timeline)."),
+    workers: int = typer.Option(1, help="Worker processes (each loads the model once)."),
+    window: float = typer.Option(4.0, help="Window length in seconds."),
+    hop: float = typer.Option(2.0, help="Window hop in seconds."),
+) -> None:
+    """Say whether each input is real or synthetic speech, with p_fake, a window timeline and warnings."""
+    from ..detection.batch import scan_paths
+    from ..inputs import collect_inputs
+
+    if fmt not in FORMATS:
+        raise fail(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    factory = DetectorFactory(str(checkpoint) if checkpoint else None, window, hop)
+    detector = factory()  # fail fast (one line) on a bad checkpoint before any scanning
+    results, failures = [], []
+    if "-" in paths:
+        outcome = _scan_stdin(detector)
+        (results if outcome[1] else failures).append(outcome[1] or (outcome[0], outcome[2]))
+    items, missing = collect_inputs([p for p in paths if p != "-"], recursive=recursive)
+    failures += missing
+    for name, verdict, reason in scan_paths(factory, [it.path for it in items], workers=workers):
+        if verdict is None:
+            failures.append((name, reason or "failed"))
+        else:
+            results.append(verdict)
+    if explain or timeline_png:
+        _figures(detector, results, items, explain, timeline_png)
+    text = _render(results, failures, fmt, detector.model_name)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
+        typer.echo(f"{len(results)} scanned, results: {out}", err=True)
+    else:
+        typer.echo(text, nl=False)
+    if not results and not failures:
+        raise fail("no audio files to scan")
+    raise typer.Exit(report_failures(failures))
+
+
+def _scan_stdin(detector):
+    data = sys.stdin.buffer.read()
+    from ..errors import AudioError
+
+    try:
+        return "<stdin>", detector.scan(data, name="<stdin>"), None
+    except AudioError as exc:
+        return "<stdin>", None, exc.reason
+
+
+def _figures(detector, results, items, explain: Optional[Path], timeline_png: Optional[Path]) -> None:
+    from ..audio import load_audio
+    from ..detection.explain import explanation_figure, timeline_figure
+
+    keys = {str(it.path): Path(it.relative).with_suffix(".png") for it in items}
+    for verdict in results:
+        key = keys.get(verdict.source, Path(Path(verdict.source).name).with_suffix(".png"))
+        if timeline_png:
+            timeline_figure(detector, verdict, timeline_png / key)
+        if explain and detector.pipeline is not None and verdict.source != "<stdin>":
+            audio = detector.prepare(load_audio(verdict.source, sample_rate=None, mono=False))
+            explanation_figure(detector, audio, verdict, explain / key)
+
+
+def _render(results, failures, fmt: str, model: str) -> str:
+    if fmt == "json":
+        payload = {"schema": "fakescope.scan/1", "model": model, "results": [v.to_dict() for v in results],
+                   "failures": [{"source": name, "error": reason} for name, reason in failures]}
+        return json.dumps(payload, indent=2) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["source", "verdict", "p_fake", "score", "duration_s", "max_window_p_fake", "warnings"])
+        for v in results:
+            writer.writerow([v.source, v.verdict, f"{v.p_fake:.4f}", f"{v.score:.4f}", f"{v.duration_s:.2f}",
+                             f"{v.max_window_p_fake:.4f}", ";".join(w.code for w in v.warnings)])
+        return buffer.getvalue()
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"fakescope scan ({model})", show_lines=False)
+    for column in ("file", "verdict", "p_fake", "duration", "warnings"):
+        table.add_column(column, justify="right" if column in ("p_fake", "duration") else "left")
+    colours = {"fake": "bold red", "real": "green", "uncertain": "yellow"}
+    for v in results:
+        table.add_row(v.source, f"[{colours[v.verdict]}]{v.verdict}[/]", f"{v.p_fake:.2f}", f"{v.duration_s:.1f} s",
+                      ", ".join(w.code for w in v.warnings))
+    buffer = io.StringIO()
+    Console(file=buffer, width=max(100, min(200, os.get_terminal_size().columns if sys.stdout.isatty() else 120)),
+            force_terminal=sys.stdout.isatty()).print(table)
+    return buffer.getvalue()

@@ -1,0 +1,146 @@
+"""Explanations: where in time and frequency the evidence for "fake" lies, drawn over the spectrogram.
+
+Saliency is by occlusion (Zeiler & Fergus 2014), done on the sound itself: each time-frequency patch of the
+window's STFT is silenced, the waveform is rebuilt (inverse STFT) and re-scored through the whole pipeline.
+A patch whose removal makes the window look more genuine was evidence of synthesis. Working on the sound
+rather than on the model's input keeps the map in Hz for every front-end (LFCC rows are not frequencies),
+needs no gradients (the GMM baseline is explained alike) and is in the score's own units.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import torch
+
+from ..audio import Audio
+from ..errors import ParameterError
+from .verdict import Verdict
+
+MAX_WINDOWS = 30  # explanations cover the first minute of long recordings (at 4 s windows, 2 s hop)
+
+
+@torch.no_grad()
+def occlusion_map(pipeline: torch.nn.Module, window: np.ndarray, *, patches: tuple[int, int] = (8, 16),
+                  n_fft: int = 512, hop_length: int = 160) -> np.ndarray:
+    """Score increase when each STFT patch is silenced, (n_fft // 2 + 1, frames) for one window.
+
+    window: (T,) float32 waveform. Positive values: the patch pushed the score towards spoof.
+    """
+    signal = torch.from_numpy(np.ascontiguousarray(window, dtype=np.float32))
+    hann = torch.hann_window(n_fft)
+    spec = torch.stft(signal, n_fft, hop_length, window=hann, center=True, return_complex=True)  # (F, frames)
+    bins, frames = spec.shape
+    rows = np.linspace(0, bins, min(patches[0], bins) + 1).astype(int)
+    cols = np.linspace(0, frames, min(patches[1], frames) + 1).astype(int)
+    boxes = [(r0, r1, c0, c1) for r0, r1 in zip(rows[:-1], rows[1:]) for c0, c1 in zip(cols[:-1], cols[1:])]
+    masked = spec.unsqueeze(0).repeat(len(boxes), 1, 1)  # (P, F, frames)
+    for index, (r0, r1, c0, c1) in enumerate(boxes):
+        masked[index, r0:r1, c0:c1] = 0
+    waves = torch.istft(masked, n_fft, hop_length, window=hann, center=True, length=signal.numel())  # (P, T)
+    base = _score(pipeline, signal[None])[0]
+    scores = np.concatenate([_score(pipeline, waves[i : i + 32]) for i in range(0, len(boxes), 32)])
+    saliency = np.zeros((bins, frames), dtype=np.float32)
+    for (r0, r1, c0, c1), value in zip(boxes, scores - base):
+        saliency[r0:r1, c0:c1] = value
+    return saliency
+
+
+def _score(pipeline: torch.nn.Module, waves: torch.Tensor) -> np.ndarray:
+    logits = pipeline(waves).float()  # (B, 2)
+    return (logits[:, 1] - logits[:, 0]).numpy()
+
+
+def explanation_figure(detector, audio: Audio, verdict: Verdict, out: str | os.PathLike | BinaryIO) -> Path | BinaryIO:
+    """Spectrogram with the occlusion saliency overlaid, and the window timeline below. audio: 16 kHz mono."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if detector.pipeline is None:
+        raise ParameterError("explanations need the torch checkpoint, not an ONNX export")
+    from ..features import build_frontend
+    from .windows import split_windows
+
+    samples = audio.samples[0]
+    rate = audio.sample_rate
+    windows, starts = split_windows(samples, rate, detector.plan)
+    windows, starts = windows[:MAX_WINDOWS], starts[:MAX_WINDOWS]
+    shown_s = min(audio.duration_s, float(starts[-1]) + detector.plan.window_s)
+    spectrogram = build_frontend("stft", sample_rate=rate)(torch.from_numpy(samples[: int(shown_s * rate)])[None])[0, 0].numpy()
+    spectrogram = np.maximum(spectrogram, spectrogram.max() - 80.0)
+    frames = spectrogram.shape[1]
+    evidence = np.zeros((spectrogram.shape[0], frames), dtype=np.float32)
+    weight = np.zeros(frames, dtype=np.float32)
+    hop_s = 160 / rate
+    for window, start in zip(windows, starts):
+        saliency = occlusion_map(detector.pipeline, window.astype(np.float32))
+        first = int(round(start / hop_s))
+        span = min(int(round(detector.plan.window_s / hop_s)), frames - first)
+        if span <= 0:
+            continue
+        evidence[:, first : first + span] += saliency[:, :span]
+        weight[first : first + span] += 1
+    evidence /= np.maximum(weight, 1)
+    fake_evidence = np.clip(evidence, 0, None)
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(14, 8), dpi=90, height_ratios=[3, 1.3], sharex=True)
+    extent = (0, shown_s, 0, rate / 2)
+    image = top.imshow(spectrogram, origin="lower", aspect="auto", extent=extent, cmap="gray_r")
+    fig.colorbar(image, ax=top, format="%+.0f dB", pad=0.01).set_label("Level (dB)")
+    if fake_evidence.max() > 0:
+        overlay = np.ma.masked_less(fake_evidence / fake_evidence.max(), 0.15)
+        top.imshow(overlay, origin="lower", aspect="auto", extent=extent, cmap="autumn_r", alpha=0.55, vmin=0, vmax=1)
+    top.set(title=f"{verdict.source}: {verdict.verdict.upper()} (p_fake {verdict.p_fake:.2f})\n"
+                  "Coloured: regions whose removal makes the audio look more genuine = evidence of synthesis",
+            ylabel="Frequency (Hz)")
+    centres = [(w.start_s + w.end_s) / 2 for w in verdict.windows if w.start_s < shown_s]
+    values = [w.p_fake for w in verdict.windows if w.start_s < shown_s]
+    bottom.plot(centres, values, marker="o", color="#b22222")
+    bottom.axhspan(detector.thresholds.fake_above, 1.0, color="#f4cccc", label="fake")
+    bottom.axhspan(0.0, detector.thresholds.real_below, color="#d9ead3", label="real")
+    bottom.set(ylim=(0, 1), xlim=(0, shown_s), xlabel="Time (s)", ylabel="p_fake per window",
+               title="Timeline: probability of synthetic speech in each 4-second window")
+    bottom.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def timeline_figure(detector, verdict: Verdict, out: str | os.PathLike | BinaryIO) -> Path | BinaryIO:
+    """The window timeline alone (cheap: no saliency), for `scan --timeline-png`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 3), dpi=90)
+    centres = [(w.start_s + w.end_s) / 2 for w in verdict.windows]
+    ax.plot(centres, [w.p_fake for w in verdict.windows], marker="o", color="#b22222")
+    ax.axhspan(detector.thresholds.fake_above, 1.0, color="#f4cccc")
+    ax.axhspan(0.0, detector.thresholds.real_below, color="#d9ead3")
+    ax.set(ylim=(0, 1), xlim=(0, max(verdict.duration_s, 0.1)), xlabel="Time (s)", ylabel="p_fake",
+           title=f"{verdict.source}: {verdict.verdict} (p_fake {verdict.p_fake:.2f})")
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def _save(fig, out: str | os.PathLike | BinaryIO) -> Path | BinaryIO:
+    """Save a figure as PNG to a stream, or atomically to a path; close it either way."""
+    import matplotlib.pyplot as plt
+
+    try:
+        if hasattr(out, "write"):
+            fig.savefig(out, format="png")
+            return out
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.png")
+        fig.savefig(tmp, format="png")
+        os.replace(tmp, out)
+        return out
+    finally:
+        plt.close(fig)

@@ -1,0 +1,109 @@
+"""The LFCC-GMM baseline of ASVspoof 2019/2021: one Gaussian mixture for bona fide frames, one for spoof.
+
+Fitted with scikit-learn's EM (diagonal covariances); the parameters then live in this module as
+tensors (buffers), so the checkpoint is a plain safetensors file and scoring runs in torch like every
+other model. The score is the average per-frame log-likelihood ratio, log p(x | bona fide) − log p(x | spoof).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..errors import ParameterError
+from .blocks import InputNorm, check_spectrogram
+from .registry import BONAFIDE, MODELS, SPOOF, SpoofModel
+
+
+@dataclass
+class GMMConfig:
+    num_bins: int = 60  # D, the feature dimension (front-end rows)
+    n_components: int = 512  # the baseline's mixture size
+    max_iter: int = 100
+    reg_covar: float = 1e-3
+    max_frames: int = 200_000  # frames per class used for EM (random subset), bounding time and memory
+    input_norm: str = "none"  # the baseline models raw LFCC
+
+    def __post_init__(self) -> None:
+        for name in ("num_bins", "n_components", "max_iter", "max_frames"):
+            if int(getattr(self, name)) < 1:
+                raise ParameterError(f"gmm {name} must be >= 1, got {getattr(self, name)}")
+        if not self.reg_covar > 0:
+            raise ParameterError(f"gmm reg_covar must be > 0, got {self.reg_covar}")
+
+
+@MODELS.register("gmm")
+class GMM(SpoofModel):
+    """(B, 1, D, T) → logits (B, 2) = mean frame log-likelihood under [spoof GMM, bona fide GMM].
+
+    No trainable parameters; the buffers `log_weights` (2, K), `means` (2, K, D) and `variances`
+    (2, K, D) hold both mixtures (index 0 spoof, 1 bona fide).
+    """
+
+    name = "gmm"
+    Config = GMMConfig
+    needs_num_bins = True
+    trained_by_gradient = False
+
+    def __init__(self, **params) -> None:
+        super().__init__(**params)
+        k, d = self.cfg.n_components, self.cfg.num_bins
+        self.norm = InputNorm(self.cfg.input_norm)
+        self.register_buffer("log_weights", torch.full((2, k), -math.log(k), dtype=torch.float64))
+        self.register_buffer("means", torch.zeros(2, k, d, dtype=torch.float64))
+        self.register_buffer("variances", torch.ones(2, k, d, dtype=torch.float64))
+        self.register_buffer("fitted", torch.zeros((), dtype=torch.uint8))
+
+    def frames(self, x: torch.Tensor) -> torch.Tensor:
+        """The frame vectors the mixtures model: (B, 1, D, T) → (B, T, D)."""
+        check_spectrogram(x, self.name)
+        if x.shape[2] != self.cfg.num_bins:
+            raise ParameterError(f"gmm was built for {self.cfg.num_bins} feature rows, got {x.shape[2]}")
+        return self.norm(x)[:, 0].transpose(1, 2)  # (B, T, D)
+
+    def fit(self, *, bonafide_frames: np.ndarray, spoof_frames: np.ndarray, seed: int = 0) -> None:
+        """Fit both mixtures with EM on (N, D) frame matrices (each subsampled to `max_frames`)."""
+        from sklearn.mixture import GaussianMixture
+
+        rng = np.random.default_rng(seed)
+        for index, frames in ((BONAFIDE, bonafide_frames), (SPOOF, spoof_frames)):
+            frames = np.asarray(frames, dtype=np.float64)
+            if frames.ndim != 2 or frames.shape[1] != self.cfg.num_bins:
+                raise ParameterError(f"gmm.fit expects (frames, {self.cfg.num_bins}) arrays, got {frames.shape}")
+            if len(frames) < self.cfg.n_components:
+                raise ParameterError(
+                    f"gmm needs at least n_components={self.cfg.n_components} frames per class, got {len(frames)} "
+                    "(more training audio, or fewer components: --set model.n_components=N)"
+                )
+            if len(frames) > self.cfg.max_frames:
+                frames = frames[rng.choice(len(frames), self.cfg.max_frames, replace=False)]
+            mixture = GaussianMixture(
+                n_components=self.cfg.n_components, covariance_type="diag", max_iter=self.cfg.max_iter,
+                reg_covar=self.cfg.reg_covar, random_state=seed,
+            ).fit(frames)
+            self.log_weights[index] = torch.from_numpy(np.log(mixture.weights_))
+            self.means[index] = torch.from_numpy(mixture.means_)
+            self.variances[index] = torch.from_numpy(mixture.covariances_)
+        self.fitted.fill_(1)
+
+    def frame_log_likelihood(self, frames: torch.Tensor) -> torch.Tensor:
+        """Per-frame log-likelihoods (B, T, 2) of (B, T, D) frames under [spoof, bona fide]."""
+        x = frames.to(torch.float64)  # float64: the expanded quadratic form cancels badly in float32
+        precision = 1.0 / self.variances  # (2, K, D)
+        # Σ_d (x−μ)²/σ² = x²·p − 2·x·(μp) + Σ μ²p, as matrix products (never a (B, T, K, D) tensor).
+        quad = (
+            torch.einsum("btd,ckd->btck", x.square(), precision)
+            - 2.0 * torch.einsum("btd,ckd->btck", x, self.means * precision)
+            + (self.means.square() * precision).sum(-1)
+        )  # (B, T, 2, K)
+        log_norm = -0.5 * (self.cfg.num_bins * math.log(2 * math.pi) + torch.log(self.variances).sum(-1))  # (2, K)
+        return torch.logsumexp(self.log_weights + log_norm - 0.5 * quad, dim=-1)  # (B, T, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not int(self.fitted):
+            raise ParameterError("gmm is not fitted yet (train it, or load a trained checkpoint)")
+        ll = self.frame_log_likelihood(self.frames(x))  # (B, T, 2)
+        return ll.mean(dim=1).to(x.dtype)  # (B, 2): [spoof, bona fide]

@@ -1,0 +1,74 @@
+"""`fakescope scan`: formats, folders, stdin, bad files listed with exit 1, figure folders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from fakescope.audio import save_audio
+from fakescope.audio.synthetic import voice_like
+
+
+def run_scan(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    code = "import sys; from fakescope.cli import main; main(sys.argv[1:])"
+    return subprocess.run([sys.executable, "-c", code, "scan", *args], input=stdin, capture_output=True, timeout=300)
+
+
+@pytest.fixture
+def folder(tmp_path, rng):
+    for i, seconds in enumerate((1.5, 5.0)):
+        save_audio(tmp_path / "in" / f"clip{i}.wav", voice_like(seconds=seconds, rng=rng))
+    (tmp_path / "in" / "broken.flac").write_bytes(b"fLaC" + b"\x00" * 30)
+    return tmp_path / "in"
+
+
+def test_json_output_and_failures(checkpoint, folder):
+    result = run_scan(str(folder), "--checkpoint", str(checkpoint), "--format", "json")
+    assert result.returncode == 1  # one bad file
+    payload = json.loads(result.stdout)
+    assert payload["schema"] == "fakescope.scan/1"
+    assert sorted(r["source"].rsplit("/", 1)[-1] for r in payload["results"]) == ["clip0.wav", "clip1.wav"]
+    assert [f["source"].rsplit("/", 1)[-1] for f in payload["failures"]] == ["broken.flac"]
+    assert b"1 input(s) failed" in result.stderr and b"Traceback" not in result.stderr
+    long = next(r for r in payload["results"] if r["source"].endswith("clip1.wav"))
+    assert len(long["windows"]) == 2 and long["verdict"] in ("real", "fake", "uncertain")
+
+
+def test_csv_to_file_and_table(checkpoint, folder, tmp_path):
+    out = tmp_path / "res.csv"
+    good = folder / "clip0.wav"
+    result = run_scan(str(good), "--checkpoint", str(checkpoint), "--format", "csv", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(open(out)))
+    assert len(rows) == 1 and rows[0]["source"].endswith("clip0.wav") and 0 <= float(rows[0]["p_fake"]) <= 1
+    table = run_scan(str(good), "--checkpoint", str(checkpoint))
+    assert table.returncode == 0 and b"clip0.wav" in table.stdout
+
+
+def test_stdin(checkpoint, rng):
+    buffer = io.BytesIO()
+    import soundfile as sf
+
+    sf.write(buffer, voice_like(seconds=2.0, rng=rng).samples[0], 16000, format="FLAC")
+    result = run_scan("-", "--checkpoint", str(checkpoint), "--format", "json", stdin=buffer.getvalue())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["results"][0]["source"] == "<stdin>"
+
+
+def test_bad_checkpoint_is_one_line(tmp_path, folder):
+    result = run_scan(str(folder), "--checkpoint", str(tmp_path / "nope.safetensors"))
+    assert result.returncode == 2
+    assert result.stderr.decode().strip().splitlines() == [f"fakescope: error: {tmp_path / 'nope.safetensors'}: checkpoint not found"]
+
+
+@pytest.mark.slow
+def test_timeline_and_explain_folders(checkpoint, folder, tmp_path):
+    result = run_scan(str(folder / "clip1.wav"), "--checkpoint", str(checkpoint), "--timeline-png", str(tmp_path / "t"),
+                      "--explain", str(tmp_path / "e"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "t" / "clip1.png").is_file() and (tmp_path / "e" / "clip1.png").is_file()

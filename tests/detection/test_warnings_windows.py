@@ -1,0 +1,74 @@
+"""Input-quality warnings and the sliding-window plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from fakescope.audio import Audio, load_audio
+from fakescope.audio.synthetic import voice_like
+from fakescope.detection.warnings import audio_warnings, effective_bandwidth_hz
+from fakescope.detection.windows import WindowPlan, aggregate_scores, split_windows
+from fakescope.errors import ParameterError
+
+
+def codes(audio: Audio) -> list[str]:
+    return [w.code for w in audio_warnings(audio)]
+
+
+def test_clean_speech_has_no_warnings(rng):
+    assert codes(voice_like(seconds=4.0, rng=rng)) == []
+
+
+def test_too_short(rng):
+    assert "too_short" in codes(voice_like(seconds=0.5, rng=rng))
+
+
+def test_clipping(rng):
+    loud = voice_like(seconds=2.0, rng=rng).samples * 8
+    assert "clipping" in codes(Audio(np.clip(loud, -1, 1).astype(np.float32), 16000))
+
+
+def test_silence_only():
+    quiet = (1e-5 * np.random.default_rng(0).standard_normal((1, 32000))).astype(np.float32)
+    assert codes(Audio(quiet, 16000)) == ["silence"]
+
+
+def test_telephone_band_and_upsampled_source(rng):
+    speech = voice_like(seconds=3.0, rng=rng)
+    noisy = speech.samples[0] + 0.02 * rng.standard_normal(speech.num_samples).astype(np.float32)
+    band = signal.sosfiltfilt(signal.butter(8, [300, 3400], "bandpass", fs=16000, output="sos"), noisy).astype(np.float32)
+    assert "telephone_band" in codes(Audio(band[np.newaxis], 16000))
+    wideband = Audio(noisy[np.newaxis].astype(np.float32), 16000)
+    upsampled = load_audio((wideband.samples, 16000), sample_rate=44100)
+    assert effective_bandwidth_hz(upsampled.samples[0], 44100) < 8100
+    assert "upsampled" in codes(upsampled)
+    assert "upsampled" not in codes(wideband)
+
+
+def test_music_like_continuous_sound():
+    t = np.arange(16000 * 5) / 16000
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (220, 277, 330, 440)) * 0.1
+    assert "music_like" in codes(Audio(chord.astype(np.float32)[np.newaxis], 16000))
+
+
+def test_windows_cover_the_whole_signal():
+    samples = np.arange(16000 * 9, dtype=np.float32)
+    windows, starts = split_windows(samples, 16000, WindowPlan())
+    assert windows.shape == (4, 64000)
+    np.testing.assert_allclose(starts, [0, 2, 4, 5])  # the last window ends at the signal's end
+    assert windows[-1, -1] == samples[-1]
+
+
+def test_short_audio_is_repeat_padded_to_one_window():
+    windows, starts = split_windows(np.ones(8000, np.float32), 16000, WindowPlan())
+    assert windows.shape == (1, 64000) and starts.tolist() == [0.0]
+
+
+def test_plan_checks_and_aggregation():
+    with pytest.raises(ParameterError, match="must not exceed"):
+        WindowPlan(window_s=2, hop_s=3)
+    assert aggregate_scores(np.array([1.0, 3.0])) == 2.0
+    with pytest.raises(ParameterError):
+        aggregate_scores(np.array([]))

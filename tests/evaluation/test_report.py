@@ -1,0 +1,95 @@
+"""Reports: metrics.json, per-attack/per-source tables, plots, t-DCF applicability, and `fakescope evaluate --scores`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from fakescope.evaluation import ScoreRow, write_scores
+from fakescope.evaluation.report import compute_metrics, tdcf_partition, write_report
+
+
+def _rows(prefix: str = "u", attacks=("A07", "A08"), seed: int = 0) -> list[ScoreRow]:
+    rng = np.random.default_rng(seed)
+    rows = [ScoreRow(f"{prefix}b{i}", float(rng.normal(2, 1)), "bonafide", "-", f"src{i % 2}") for i in range(40)]
+    for j, attack in enumerate(attacks):
+        shift = -2.0 if j == 0 else 1.5  # the second attack is much harder
+        rows += [ScoreRow(f"{prefix}{attack}_{i}", float(rng.normal(shift, 1)), "spoof", attack, f"src{i % 2}")
+                 for i in range(30)]
+    return rows
+
+
+def test_write_report_files_and_tables(tmp_path):
+    result = write_report(_rows(), tmp_path, threshold=0.5, threshold_source="dev")
+    for name in ("metrics.json", "classification_report.txt", "per_attack.md", "per_attack.csv", "per_source.md",
+                 "per_source.csv", "confusion_matrix.png", "det_curve.png", "score_histogram.png"):
+        assert (tmp_path / name).is_file(), name
+    for name in ("confusion_matrix.png", "det_curve.png", "score_histogram.png"):
+        with Image.open(tmp_path / name) as image:
+            assert image.size[0] >= 300
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved["trials"] == {"bonafide": 40, "spoof": 60, "unlabelled": 0}
+    assert saved["at_threshold"]["threshold"] == 0.5 and saved["at_threshold"]["source"] == "dev"
+    assert saved["min_tdcf"] is None and "do not apply" in saved["min_tdcf_note"]
+    attacks = {row["attack"]: row for row in saved["per_attack"]}
+    assert set(attacks) == {"A07", "A08"} and attacks["A07"]["eer"] < attacks["A08"]["eer"]
+    assert attacks["A07"]["spoof"] == 30 and attacks["A07"]["bonafide"] is None
+    sources = {row["source"]: row for row in saved["per_source"]}
+    assert sources["src0"]["bonafide"] == 20 and sources["src0"]["spoof"] == 30
+    markdown = (tmp_path / "per_attack.md").read_text()
+    assert markdown.startswith("| attack | bona fide | spoof | EER % |") and "| A07 | all | 30 |" in markdown
+    assert "macro avg" in (tmp_path / "classification_report.txt").read_text()
+    assert 0 <= result["roc_auc"] <= 1
+
+
+def test_breakdown_accuracy_matches_threshold():
+    rows = [ScoreRow("b1", 1.0, "bonafide", "-", "x"), ScoreRow("b2", -1.0, "bonafide", "-", "x"),
+            ScoreRow("s1", -2.0, "spoof", "A", "x"), ScoreRow("s2", 2.0, "spoof", "B", "y")]
+    result = compute_metrics(rows, threshold=0.0)
+    per_attack = {r["attack"]: r for r in result["per_attack"]}
+    assert per_attack["A"]["accuracy"] == 1.0 and per_attack["B"]["accuracy"] == 0.0
+    per_source = {r["source"]: r for r in result["per_source"]}
+    assert per_source["x"]["accuracy"] == pytest.approx(2 / 3) and per_source["y"]["eer"] is None
+
+
+def test_tdcf_only_where_the_2019_constants_apply():
+    assert tdcf_partition(_rows("LA_E_"))[0] == "eval"
+    assert tdcf_partition(_rows("LA_D_", attacks=("A01", "A02")))[0] == "dev"
+    assert tdcf_partition(_rows("LA_E_", attacks=("A07", "A99")))[0] is None
+    assert tdcf_partition(_rows("x"), "eval")[0] == "eval" and tdcf_partition(_rows("LA_E_"), "off")[0] is None
+    result = compute_metrics(_rows("LA_E_"))
+    assert result["min_tdcf"] is not None and 0 <= result["min_tdcf"] <= 1
+    assert "no dev threshold" in result["at_threshold"]["source"]
+    assert result["at_threshold"]["threshold"] == result["eer_threshold"]
+
+
+def test_cli_evaluate_scores_file(tmp_path, capsys):
+    from fakescope.cli import main
+
+    path = write_scores(tmp_path / "system.txt", [ScoreRow(r.utt_id, r.score, r.label, r.attack) for r in _rows("LA_E_")])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--scores", str(path), "--out", str(tmp_path / "report"), "--threshold", "0.5"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "EER" in out and "min t-DCF" in out and "given threshold" in out
+    assert json.loads((tmp_path / "report" / "metrics.json").read_text())["min_tdcf"] is not None
+
+
+def test_cli_evaluate_needs_labels_or_a_manifest(tmp_path, capsys):
+    from fakescope.cli import main
+    from fakescope.datasets.manifest import ManifestRow, write_manifest
+
+    path = tmp_path / "unlabelled.txt"
+    path.write_text("a 1.0\nb -1.0\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--scores", str(path), "--out", str(tmp_path / "r")])
+    assert exit_info.value.code == 2 and "pass --manifest" in capsys.readouterr().err
+    manifest = write_manifest(tmp_path / "m.csv", [ManifestRow("a", "a.wav", "bonafide", source="s"),
+                                                   ManifestRow("b", "b.wav", "spoof", attack="X", source="s")])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--scores", str(path), "--manifest", str(manifest), "--out", str(tmp_path / "r")])
+    assert exit_info.value.code == 0
+    assert "EER 0.00 %" in capsys.readouterr().out

@@ -1,0 +1,130 @@
+"""Experiment configs (YAML in/out, every shipped config builds) and the datasets and samplers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fakescope.audio import Audio, save_audio
+from fakescope.errors import DatasetError, ParameterError
+from fakescope.training import build_pipeline, load_config
+from fakescope.training.dataset import (AudioCropDataset, EpochSampler, ImageDataset, Item, class_weights, image_items,
+                                        manifest_items)
+
+CONFIGS = sorted(Path(__file__).resolve().parents[2].joinpath("configs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_every_shipped_config_builds_its_pipeline(path):
+    overrides = {} if "images" in path.name else {"data.manifest": "/nonexistent/manifest.csv"}
+    config = load_config(path, overrides=overrides)
+    pipeline = build_pipeline(frontend=None if config.data.image_mode else config.frontend,
+                              morphology=config.morphology, model=config.model, num_bins=config.data.image_size[0])
+    assert pipeline.model.name == config.model["name"]
+    if config.data.image_mode:
+        assert Path(config.data.image_dirs["train"]).is_absolute()  # resolved against the file's folder
+
+
+def test_config_errors_name_the_key(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("data: {manifest: m.csv, crop_secs: 2}\n")
+    with pytest.raises(ParameterError, match="data.crop_secs"):
+        load_config(path)
+    path.write_text("data: {manifest: m.csv}\nmodels: {name: lcnn}\n")
+    with pytest.raises(ParameterError, match="unknown section.*models"):
+        load_config(path)
+    with pytest.raises(ParameterError, match="exactly one of manifest"):
+        load_config()
+    with pytest.raises(ParameterError, match="balance"):
+        load_config(overrides={"data.manifest": "m.csv", "data.balance": "oversample"})
+
+
+def test_names_replace_a_section_only_when_they_change(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("data: {manifest: m.csv}\nfrontend: {name: lfcc, n_lfcc: 10}\nmodel: {name: lcnn, dropout: 0.3}\n")
+    same = load_config(path, names={"frontend": "lfcc", "model": None})
+    assert same.frontend == {"name": "lfcc", "n_lfcc": 10} and same.model["dropout"] == 0.3
+    assert Path(same.data.manifest) == (tmp_path / "m.csv").resolve()
+    other = load_config(path, names={"frontend": "mel", "model": "resnet18"}, overrides={"train.epochs": 2})
+    assert other.frontend == {"name": "mel"} and other.model == {"name": "resnet18"} and other.train.epochs == 2
+
+
+def _write(path: Path, samples: np.ndarray) -> Path:
+    save_audio(path, Audio(samples[np.newaxis, :].astype(np.float32), 16000))
+    return path
+
+
+def test_crops_are_fixed_length_repeat_padded_and_deterministic(tmp_path):
+    ramp = np.linspace(-0.5, 0.5, 1000)
+    items = [Item(_write(tmp_path / "short.wav", ramp[:300]), 1, "short"), Item(_write(tmp_path / "long.wav", ramp), 0, "long")]
+    train = AudioCropDataset(items, sample_rate=16000, num_samples=500, train=True, seed=3)
+    wave, label = train[0]
+    assert wave.shape == (500,) and wave.dtype == torch.float32 and label == 1
+    np.testing.assert_allclose(wave[300:].numpy(), wave[:200].numpy())  # repeat-padded, no silence
+    first = train[1][0]
+    assert torch.equal(first, train[1][0])  # same (seed, epoch, index) → same crop
+    crops = set()
+    for epoch in range(6):
+        train.set_epoch(epoch)
+        crops.add(round(float(train[1][0][0]), 6))
+    assert len(crops) > 1  # a new random offset per epoch
+    dev = AudioCropDataset(items, sample_rate=16000, num_samples=500, train=False)
+    np.testing.assert_allclose(dev[1][0].numpy(), ramp[:500], atol=1e-4)  # evaluation: from the start
+
+
+def test_bad_files_stop_or_are_skipped(tmp_path):
+    good = Item(_write(tmp_path / "good.wav", np.sin(np.arange(800) / 5.0) * 0.3), 1, "good")
+    bad_path = tmp_path / "bad.wav"
+    bad_path.write_bytes(b"not audio at all")
+    items = [good, Item(bad_path, 0, "bad")]
+    from fakescope.errors import AudioError
+
+    with pytest.raises(AudioError, match="bad.wav"):
+        AudioCropDataset(items, sample_rate=16000, num_samples=400, train=False)
+    dataset = AudioCropDataset(items, sample_rate=16000, num_samples=400, train=False, skip_bad_files=True)
+    assert len(dataset) == 1 and dataset.failures[0][0].endswith("bad.wav")
+
+
+def test_manifest_items_by_split(tiny_manifest):
+    from fakescope.datasets.manifest import read_manifest
+
+    manifest = read_manifest(tiny_manifest)
+    items = manifest_items(manifest, ["dev", "eval"])
+    assert len(items) == 24 and {i.row.split for i in items} == {"dev", "eval"}
+    with pytest.raises(DatasetError, match="splits present: dev, eval, train"):
+        manifest_items(manifest, ["test"])
+
+
+def test_balanced_sampler_and_shards():
+    labels = [1] * 10 + [0] * 90
+    sampler = EpochSampler(labels, balanced=True, seed=0)
+    drawn = np.array(labels)[list(sampler)]
+    assert len(drawn) == 100 and 0.35 < drawn.mean() < 0.65
+    plain = EpochSampler(labels, balanced=False, seed=0)
+    assert sorted(plain) == list(range(100))
+    shards = [list(EpochSampler(labels, balanced=False, seed=0, rank=r, world_size=3)) for r in range(3)]
+    assert all(len(s) == 34 for s in shards) and set().union(*shards) == set(range(100))
+    plain.set_epoch(1)
+    assert list(plain) != list(EpochSampler(labels, balanced=False, seed=0))
+    torch.testing.assert_close(class_weights(labels), torch.tensor([100 / 180, 100 / 20]))
+
+
+def test_image_items_and_dataset(tmp_path):
+    from PIL import Image
+
+    for label in ("real", "fake", "other"):
+        (tmp_path / label).mkdir()
+        Image.fromarray(np.full((20, 30), 255 if label == "real" else 0, dtype=np.uint8)).save(tmp_path / label / "a.png")
+    items = image_items(tmp_path)
+    assert sorted((i.utt_id, i.label) for i in items) == [("fake/a.png", 0), ("real/a.png", 1)]
+    dataset = ImageDataset(items, size=(16, 24))
+    image, label = dataset[[i.utt_id for i in items].index("real/a.png")]
+    assert image.shape == (1, 16, 24) and label == 1 and float(image.min()) == pytest.approx(1.0)
+    with pytest.raises(DatasetError, match="no PNG files"):
+        image_items(tmp_path / "other")
+    # `fakescope spectrogram` writes index.csv (path,label,png); it takes precedence over folder names.
+    (tmp_path / "index.csv").write_text("path,label,png\nx.wav,spoof,real/a.png\ny.wav,,other/a.png\n")
+    assert [(i.utt_id, i.label) for i in image_items(tmp_path)] == [("real/a", 0)]
