@@ -30,9 +30,15 @@ def analyze(
 @app.command("demo")
 def demo(
     out: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Folder for everything the demo writes."),
+    corpus_size: str = typer.Option("small", help="Offline corpus size: tiny, small or full."),
+    checkpoint: Optional[Path] = typer.Option(None, help="Model to evaluate and scan with (default: the shipped one)."),
+    quick: bool = typer.Option(False, help="Only the analyst figure (no corpus, evaluation or scanning)."),
 ) -> None:
-    """The main job: make a sample recording and a vocoded copy of it, analyse them, and say where all went."""
+    """The main job: analyst figure, offline corpus, default-model evaluation, example scans; then where all went."""
     from ..demo import run_demo
 
-    for line in run_demo(out):
+    lines = run_demo(out, corpus_size=corpus_size, checkpoint=checkpoint, full=not quick,
+                     say=lambda message: typer.echo(message, err=True))
+    typer.echo("\nfakescope demo: everything is in " + str(out))
+    for line in lines:
         typer.echo(line)

@@ -53,10 +53,12 @@ def write_scores(path: str | os.PathLike, rows: Iterable[ScoreRow]) -> Path:
                 writer.writerow([row.utt_id, repr(float(row.score)), row.label or "-", row.attack or "-", row.source or "-"])
         else:
             for row in rows:
-                for field in (row.utt_id, row.attack):
-                    if not field or any(c.isspace() for c in field):
-                        raise DatasetError(f"{path}: ids in a space-separated score file cannot hold spaces: {field!r}")
-                handle.write(f"{row.utt_id} {float(row.score)!r} {row.label or '-'} {row.attack or '-'}\n")
+                if not row.utt_id or any(c.isspace() for c in row.utt_id):
+                    raise DatasetError(f"{path}: ids in a space-separated score file cannot hold spaces: {row.utt_id!r}")
+                # Generator names such as "Glow-TTS + HiFi-GAN" are free text: join their words so the line
+                # keeps four fields (the CSV form keeps them verbatim).
+                attack = "_".join((row.attack or "-").split())
+                handle.write(f"{row.utt_id} {float(row.score)!r} {row.label or '-'} {attack}\n")
     os.replace(tmp, path)
     return path
 

@@ -1,0 +1,114 @@
+"""The recipe of the shipped default model, and its leave-one-source-out (LOSO) measurement.
+
+Data: the offline corpus (train split for training, dev split for early stopping and calibration) plus the
+third-party development set ../shared/data/dev-real, used source by source:
+- final model: train = corpus train + every dev-real source except the validation source; dev = corpus dev +
+  the validation source (model selection and calibration on sources it never trained on).
+- LOSO for each target source S: train = corpus train (optionally subsampled) + dev-real minus {S, validation
+  source}; dev as above; test = S. The validation source's own held-out figure is the final model's.
+Results: OUT/<run>/ (training runs), OUT/<run>/test/ (evaluation reports), OUT/summary.json.
+
+    .venv/bin/python scripts/train_default_model.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/default
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+from pathlib import Path
+
+from fakescope.datasets.manifest import ManifestRow, read_manifest, write_manifest
+from fakescope.evaluation.run import evaluate_checkpoint
+from fakescope.training.config import load_config
+from fakescope.training.loop import train
+
+VALIDATION_SOURCE = "vits_demo"
+MIN_BONAFIDE_FOR_LOSO = 10
+
+
+def corpus_rows(corpus: Path) -> list[ManifestRow]:
+    manifest = read_manifest(corpus / "manifest.csv")
+    rows = []
+    for row in manifest:
+        row.path = str(manifest.resolve(row).resolve())
+        row.source = f"corpus:{row.source}"
+        rows.append(row)
+    return rows
+
+
+def dev_real_rows(root: Path) -> list[ManifestRow]:
+    rows = []
+    with open(root / "labels.csv", newline="", encoding="utf-8") as handle:
+        for index, record in enumerate(csv.DictReader(handle)):
+            spoof = record["label"] == "spoof"
+            rows.append(ManifestRow(
+                utt_id=f"dr{index:05d}", path=str((root / record["path"]).resolve()), label=record["label"],
+                speaker=f"{record['source']}:{record['label']}", attack=record["generator"] if spoof else "-",
+                source=record["source"], split="-", duration_s=float(record["duration_s"]),
+                family=record["family"] if spoof else "", extra={"attack_type": record["attack_type"]}))
+    return rows
+
+
+def with_split(rows: list[ManifestRow], split: str) -> list[ManifestRow]:
+    return [ManifestRow(**{**row.__dict__, "split": split, "extra": dict(row.extra)}) for row in rows]
+
+
+def run(name: str, out: Path, config_path: Path, train_rows, dev_rows, test_rows, overrides: dict) -> dict:
+    folder = out / name
+    manifest = folder / "manifest.csv"
+    write_manifest(manifest, with_split(train_rows, "train") + with_split(dev_rows, "dev") + with_split(test_rows, "test"))
+    config = load_config(config_path, overrides={"data.manifest": str(manifest), **overrides})
+    result = train(config, out_dir=folder, resume=True, show_progress=False, echo=lambda m: print(f"[{name}] {m}", flush=True))
+    metrics = {}
+    if test_rows:
+        metrics, _ = evaluate_checkpoint(result.checkpoint, out_dir=folder / "test", manifest=manifest, splits=["test"])
+    summary = {"run": name, "checkpoint": result.checkpoint, "best_dev_eer": result.best_dev_eer,
+               "epochs_run": result.epochs_run, "seconds": result.seconds,
+               "test_eer": metrics.get("eer"), "test_n": len(test_rows)}
+    print(json.dumps(summary), flush=True)
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--dev-real", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--config", type=Path, default=Path(__file__).resolve().parent.parent / "configs" / "default_model.yaml")
+    parser.add_argument("--what", choices=["final", "loso", "all"], default="all")
+    parser.add_argument("--loso-corpus-train", type=int, default=600, help="corpus train rows per LOSO run (0 = all)")
+    parser.add_argument("--loso-epochs", type=int, default=5)
+    args = parser.parse_args()
+
+    corpus = corpus_rows(args.corpus)
+    real = dev_real_rows(args.dev_real)
+    corpus_train = [r for r in corpus if r.split == "train"]
+    corpus_dev = [r for r in corpus if r.split == "dev"]
+    corpus_eval = [r for r in corpus if r.split == "eval"]
+    validation = [r for r in real if r.source == VALIDATION_SOURCE]
+    summaries = []
+    if args.what in ("final", "all"):
+        train_rows = corpus_train + [r for r in real if r.source != VALIDATION_SOURCE]
+        summaries.append(run("final", args.out, args.config, train_rows, corpus_dev + validation, corpus_eval + validation, {}))
+    if args.what in ("loso", "all"):
+        sources = sorted({r.source for r in real} - {VALIDATION_SOURCE})
+        subset = list(corpus_train)
+        random.Random(0).shuffle(subset)
+        subset = subset[: args.loso_corpus_train] if args.loso_corpus_train else subset
+        for source in sources:
+            bonafide = sum(1 for r in real if r.source == source and r.label == "bonafide")
+            if bonafide < MIN_BONAFIDE_FOR_LOSO:
+                continue
+            train_rows = subset + [r for r in real if r.source not in (source, VALIDATION_SOURCE)]
+            test_rows = [r for r in real if r.source == source]
+            summaries.append(run(f"loso-{source}", args.out, args.config, train_rows, corpus_dev + validation, test_rows,
+                                 {"train.epochs": args.loso_epochs}))
+    (args.out / "summary.json").write_text(json.dumps(summaries, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
