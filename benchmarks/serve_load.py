@@ -221,8 +221,9 @@ def main() -> int:
                        for i in range(args.clients)]
             for thread in threads:
                 thread.start()
+            join_by = stop_at + client_timeout + 5.0  # one deadline for all: a hung client cannot stretch it
             for thread in threads:
-                thread.join(timeout=max(0.0, stop_at - time.perf_counter()) + client_timeout + 5.0)
+                thread.join(timeout=max(0.0, join_by - time.perf_counter()))
             elapsed = time.perf_counter() - origin
             sampler.stop.set()
             sampler.join()

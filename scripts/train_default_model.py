@@ -80,7 +80,7 @@ def main() -> int:
     parser.add_argument("--config", type=Path, default=Path(__file__).resolve().parent.parent / "configs" / "default_model.yaml")
     parser.add_argument("--what", choices=["final", "loso", "all"], default="all")
     parser.add_argument("--loso-corpus-train", type=int, default=600, help="corpus train rows per LOSO run (0 = all)")
-    parser.add_argument("--loso-epochs", type=int, default=5)
+    parser.add_argument("--loso-epochs", type=int, default=1, help="epochs per LOSO run (1 for the GMM)")
     args = parser.parse_args()
 
     corpus = corpus_rows(args.corpus)

@@ -53,7 +53,7 @@ def run_demo(out: Path, *, corpus_size: str = "small", checkpoint: Path | None =
     corpus_dir = out / "corpus"
     build_corpus(out_dir=corpus_dir, size=corpus_size, seed=0, allow_missing=True, workers=2)
     checkpoint = checkpoint or DEFAULT_CHECKPOINT
-    say(f"[3/4] evaluating the default model on the corpus eval split (unseen speakers and systems)")
+    say("[3/4] evaluating the default model on the corpus eval split (unseen speakers and systems)")
     metrics, _ = evaluate_checkpoint(checkpoint, out_dir=out / "report", manifest=corpus_dir / "manifest.csv",
                                      splits=["eval"], skip_bad_files=True)
     say("[4/4] scanning example files")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ import soundfile as sf
 
 from fakescope import AudioError
 from fakescope.audio.synthetic import voice_like
-from fakescope.detection import Detector, Thresholds, WindowPlan
+from fakescope.detection import Detector, Thresholds
 from fakescope.errors import CheckpointError, ParameterError
 
 

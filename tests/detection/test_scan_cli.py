@@ -72,3 +72,15 @@ def test_timeline_and_explain_folders(checkpoint, folder, tmp_path):
                       "--explain", str(tmp_path / "e"), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "t" / "clip1.png").is_file() and (tmp_path / "e" / "clip1.png").is_file()
+
+
+@pytest.mark.slow
+def test_export_command_then_scan_with_onnx(checkpoint, folder, tmp_path):
+    code = "import sys; from fakescope.cli import main; main(sys.argv[1:])"
+    onnx_path = tmp_path / "m.onnx"
+    exported = subprocess.run([sys.executable, "-c", code, "export", "--checkpoint", str(checkpoint), "--out", str(onnx_path)],
+                              capture_output=True, timeout=300)
+    assert exported.returncode == 0, exported.stderr
+    torch_result = json.loads(run_scan(str(folder / "clip1.wav"), "--checkpoint", str(checkpoint), "--format", "json").stdout)
+    onnx_result = json.loads(run_scan(str(folder / "clip1.wav"), "--checkpoint", str(onnx_path), "--format", "json").stdout)
+    assert abs(torch_result["results"][0]["p_fake"] - onnx_result["results"][0]["p_fake"]) < 1e-4

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..fileio import atomic_path
 from .types import Audio
 
 
@@ -15,13 +16,7 @@ def save_audio(path: str | os.PathLike, audio: Audio, *, subtype: str | None = N
     import soundfile as sf
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fmt = path.suffix.lstrip(".").upper() or "WAV"
-    try:
+    with atomic_path(path) as tmp:
         sf.write(tmp, np.ascontiguousarray(audio.samples.T), audio.sample_rate, format=fmt, subtype=subtype)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path

@@ -68,10 +68,9 @@ def scan(
         _figures(detector, results, items, explain, timeline_png)
     text = _render(results, failures, fmt, detector.model_name)
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        from ..fileio import write_text_atomic
+
+        write_text_atomic(out, text)
         typer.echo(f"{len(results)} scanned, results: {out}", err=True)
     else:
         typer.echo(text, nl=False)

@@ -18,6 +18,7 @@ import torch
 
 from ..audio import Audio
 from ..errors import ParameterError
+from ..fileio import atomic_path
 from .verdict import Verdict
 
 MAX_WINDOWS = 30  # explanations cover the first minute of long recordings (at 4 s windows, 2 s hop)
@@ -136,11 +137,8 @@ def _save(fig, out: str | os.PathLike | BinaryIO) -> Path | BinaryIO:
         if hasattr(out, "write"):
             fig.savefig(out, format="png")
             return out
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.png")
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, out)
-        return out
+        with atomic_path(out, suffix=".png") as tmp:
+            fig.savefig(tmp, format="png")
+        return Path(out)
     finally:
         plt.close(fig)

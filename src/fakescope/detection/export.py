@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ..errors import CheckpointError
+from ..fileio import atomic_path
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime >= 1.29 phones home after import otherwise
 
@@ -42,28 +43,19 @@ def export_onnx(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Path:
     loaded = load_pipeline(checkpoint)
     if loaded.pipeline.frontend is None:
         raise CheckpointError(f"{checkpoint}: image-mode models take PNGs, not audio, and are not exported")
-    if loaded.config.get("model", {}).get("name") == "gmm":
-        raise CheckpointError(f"{checkpoint}: the GMM baseline is a scikit-learn model and has no ONNX export")
     crop_s = float((loaded.config.get("input") or {}).get("crop_seconds", 4.0))
     window = int(round(crop_s * loaded.pipeline.frontend.sample_rate))
     graph = _ScoreGraph(loaded.pipeline).eval()
     example = torch.zeros(2, window)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     batch = torch.export.Dim("batch", min=1, max=4096)
-    try:
-        program = torch.onnx.export(graph, (example,), input_names=["waveforms"], output_names=["scores"],
-                                    dynamic_shapes={"waveforms": {0: batch}}, dynamo=True, external_data=False)
-        model = program.model_proto
-        entry = model.metadata_props.add()
-        entry.key, entry.value = "fakescope_config", json.dumps(loaded.config)
+    program = torch.onnx.export(graph, (example,), input_names=["waveforms"], output_names=["scores"],
+                                dynamic_shapes={"waveforms": {0: batch}}, dynamo=True, external_data=False)
+    model = program.model_proto
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "fakescope_config", json.dumps(loaded.config)
+    with atomic_path(out) as tmp:
         onnx.save_model(model, str(tmp))
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return out
+    return Path(out)
 
 
 def onnx_detector(path: str | os.PathLike, **options: Any):

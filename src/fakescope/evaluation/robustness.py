@@ -28,7 +28,8 @@ from ..errors import AudioError, FakescopeError, ParameterError
 from ..launder.base import Attack
 from ..launder.grids import Condition, Grid, load_grid
 from ..launder.runner import ResourceConfig, item_rng
-from .robustness_report import atomic_write_text, write_robustness_report
+from ..fileio import write_text_atomic
+from .robustness_report import write_robustness_report
 from .scores import ScoreRow, write_scores
 
 STATE_FILE = "robustness.json"
@@ -203,8 +204,12 @@ def run_robustness(
     from ..training.distributed import resolve_device
     from .run import score_items
 
+    from .report import TDCF_MODES
+
     if seed < 0:
         raise ParameterError(f"seed must be >= 0, got {seed}")
+    if tdcf not in TDCF_MODES:  # checked now, not after the first condition has been scored
+        raise ParameterError(f"tdcf must be one of {', '.join(TDCF_MODES)}, got {tdcf!r}")
     out = Path(out_dir)
     grid = grid if isinstance(grid, Grid) else load_grid(grid)
     conditions = conditions_with_clean(grid)
@@ -233,7 +238,8 @@ def run_robustness(
             missing[condition.name] = str(exc)
     if missing and not skip_unavailable:
         name, why = next(iter(missing.items()))
-        raise ParameterError(f"{len(missing)} condition(s) cannot run, e.g. {name}: {why} (or skip them)")
+        raise ParameterError(f"{len(missing)} condition(s) cannot run, e.g. {name}: {why} "
+                             "(--skip-unavailable leaves them out)")
     if CLEAN in missing:
         raise ParameterError(f"the clean condition cannot run: {missing[CLEAN]}")
     skipped.update(missing)
@@ -283,7 +289,7 @@ def run_robustness(
                 "spec": condition.spec, "attack": condition.attack.to_dict(), **record, "seconds": round(seconds, 3),
                 "failures": [[str(items[i].path), reason] for i, reason in failed],
             }
-            atomic_write_text(out / STATE_FILE, json.dumps(state, indent=1) + "\n")
+            write_text_atomic(out / STATE_FILE, json.dumps(state, indent=1) + "\n")
             write_robustness_report(out, state, order=result.conditions)
             result.ran += 1
             if bar is not None:
@@ -294,7 +300,7 @@ def run_robustness(
         if bar is not None:
             bar.close()
     if not todo:  # a finished run: rewrite the report (the grid may be a subset of what is recorded)
-        atomic_write_text(out / STATE_FILE, json.dumps(state, indent=1) + "\n")
+        write_text_atomic(out / STATE_FILE, json.dumps(state, indent=1) + "\n")
         write_robustness_report(out, state, order=result.conditions)
     result.failures = _grouped_failures(state["conditions"], result.conditions)
     return result

@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..fileio import atomic_path, write_text_atomic
+
 CSV_COLUMNS = ("condition", "family", "severity", "attack", "eer", "eer_minus_clean", "min_tdcf", "min_dcf", "roc_auc",
                "accuracy", "threshold", "n", "bonafide", "spoof", "failed", "seconds")
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write `text` to `path` through a temporary file, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 def family_severity(name: str) -> tuple[str, str]:
@@ -65,8 +57,8 @@ def _rows(state: dict[str, Any], order: list[str]) -> list[dict[str, Any]]:
 def write_robustness_report(out_dir: Path, state: dict[str, Any], *, order: list[str]) -> None:
     """robustness.md, robustness.csv and robustness.png for the conditions of `order` finished so far."""
     rows = _rows(state, order)
-    atomic_write_text(out_dir / "robustness.csv", _csv(rows))
-    atomic_write_text(out_dir / "robustness.md", _markdown(state, rows, order))
+    write_text_atomic(out_dir / "robustness.csv", _csv(rows))
+    write_text_atomic(out_dir / "robustness.md", _markdown(state, rows, order))
     heatmap_png(out_dir / "robustness.png", rows, title=Path(state["settings"]["paths"]["checkpoint"]).stem)
 
 
@@ -183,7 +175,6 @@ def heatmap_png(path: Path, rows: list[dict[str, Any]], *, title: str = "") -> P
     figure.colorbar(image, ax=axes, label="EER %", fraction=0.04, pad=0.02)
     axes.set_title(f"EER % under laundering: {title}" if title else "EER % under laundering")
     figure.tight_layout()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    figure.savefig(tmp, format="png")
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".png") as tmp:
+        figure.savefig(tmp, format="png")
     return path

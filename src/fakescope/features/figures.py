@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..audio import Audio
+from ..fileio import atomic_path
 from .base import build_frontend
 from .morphology import Morphology
 
@@ -119,13 +120,10 @@ def analysis_figure(
         difference = linear[:, :frames] - ref_linear[:, :frames]
         _difference_panel(fig, fig.add_subplot(grid[4, 2:]), difference)
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.png")
-    fig.savefig(tmp, format="png")
+    with atomic_path(out, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
-    os.replace(tmp, out)
-    return out
+    return Path(out)
 
 
 def _prepare(audio: Audio) -> np.ndarray:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
 from ..errors import AudioError
+from ..fileio import atomic_path
 from ..inputs import InputItem
 from ..progress import progress
 from .images import ImageSpec, SpectrogramImager, write_png
@@ -91,13 +91,11 @@ def _worker_chunk(chunk: list[tuple[str, str]]) -> tuple[int, list[tuple[str, st
 def _write_index(out_dir: Path, items: list[InputItem]) -> Path:
     """index.csv lists every item whose PNG exists, so a resumed job still indexes earlier outputs."""
     index = out_dir / "index.csv"
-    tmp = out_dir / f".index.csv.{os.getpid()}.tmp"
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+    with atomic_path(index) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["path", "label", "png"])
         for item in items:
             target = png_path(out_dir, item)
             if target.exists():
                 writer.writerow([str(item.path), item.label, target.relative_to(out_dir).as_posix()])
-    os.replace(tmp, index)
     return index

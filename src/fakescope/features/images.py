@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import ParameterError
+from ..fileio import atomic_path
 from .base import build_frontend
 from .morphology import Morphology, MorphologySpec
 
@@ -108,14 +109,7 @@ def write_png(path: str | os.PathLike, image: np.ndarray) -> Path:
     """Write a uint8 (H, W) or (H, W, 3) image as PNG, atomically (temp file, then rename)."""
     from PIL import Image
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         # Fast zlib level: PNG size matters far less than throughput for datasets of thousands of images.
         Image.fromarray(image).save(tmp, format="PNG", compress_level=1)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return Path(path)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..datasets.manifest import ManifestRow, read_manifest, write_manifest
 from ..errors import FakescopeError, ParameterError
+from ..fileio import write_text_atomic
 from .base import Attack, Resources
 from .grids import Condition
 from .library import BabblePool, RecordingLibrary
@@ -128,10 +129,7 @@ def check_settings(out_dir: Path, *, seed: int, sample_rate: int, conditions: li
                                  "use another --out, or the same settings to resume")
         recorded = {**previous.get("conditions", {}), **recorded}
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"seed": seed, "sample_rate": sample_rate, "conditions": recorded}, indent=2),
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(path, json.dumps({"seed": seed, "sample_rate": sample_rate, "conditions": recorded}, indent=2))
 
 
 def launder_manifest(

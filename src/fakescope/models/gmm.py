@@ -103,7 +103,8 @@ class GMM(SpoofModel):
         return torch.logsumexp(self.log_weights + log_norm - 0.5 * quad, dim=-1)  # (B, T, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not int(self.fitted):
+        # The check reads a buffer's value, which graph capture (ONNX export) cannot do; it runs eagerly only.
+        if not torch.compiler.is_compiling() and not int(self.fitted):
             raise ParameterError("gmm is not fitted yet (train it, or load a trained checkpoint)")
         ll = self.frame_log_likelihood(self.frames(x))  # (B, T, 2)
         return ll.mean(dim=1).to(x.dtype)  # (B, 2): [spoof, bona fide]

@@ -38,6 +38,12 @@ class ServiceLimits:
 
 def create_app(detector_factory: Callable[[], Any], limits: ServiceLimits = ServiceLimits()) -> FastAPI:
     """Build the app around a Detector made once by `detector_factory` (the model loads at start-up)."""
+    import os
+
+    import torch
+
+    # Each analysis gets its share of the cores: more intra-op threads than cores makes every request slower.
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // limits.max_concurrent))
     detector = detector_factory()
     detector.limits = Limits(max_duration_s=limits.max_duration_s, max_input_bytes=limits.max_upload_bytes,
                              max_decoded_bytes=int(limits.max_duration_s * 48000 * 2 * 4))

@@ -1,13 +1,15 @@
 """Admission control: at most N analyses at once, a bounded queue, and 503 beyond it.
 
-A timed-out request answers 504 at once, but its slot is held until the analysis thread really ends, so
-memory stays bounded by max_concurrent analyses whatever clients do.
+Analyses run on a fixed pool of `max_concurrent` threads: a thread per request would give each its own
+glibc memory arena and let memory grow with the number of requests in flight. A timed-out request answers
+504 at once; if its analysis has not started it is cancelled, otherwise its thread finishes and is reused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 import anyio
@@ -26,51 +28,35 @@ class Gate:
         self.max_concurrent = max_concurrent
         self.max_queue = max_queue
         self.timeout_s = timeout_s
-        self._slots = threading.BoundedSemaphore(max_concurrent)
+        self._pool = ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="fakescope-analysis")
         self._lock = threading.Lock()
         self._waiting = 0
         self.rejected = 0
 
     @property
     def waiting(self) -> int:
+        """Requests admitted and not yet finished (running or queued)."""
         return self._waiting
 
+    def _release(self, _: Future) -> None:
+        with self._lock:
+            self._waiting -= 1
+
     async def run(self, work: Callable[[], Any]) -> Any:
-        """Run `work` in a thread once a slot is free; Busy when the queue is full, AnalysisTimeout on timeout."""
+        """Run `work` on the pool; Busy when the queue is full, AnalysisTimeout after timeout_s."""
         with self._lock:
             if self._waiting >= self.max_concurrent + self.max_queue:
                 self.rejected += 1
                 raise Busy()
             self._waiting += 1
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
-
-        def job() -> None:
-            try:
-                self._slots.acquire()
-                try:
-                    result, error = work(), None
-                except BaseException as exc:  # handed to the request below
-                    result, error = None, exc
-                finally:
-                    self._slots.release()
-            finally:
-                with self._lock:
-                    self._waiting -= 1
-            loop.call_soon_threadsafe(_settle, future, result, error)
-
-        threading.Thread(target=job, name="fakescope-analysis", daemon=True).start()
+        future = self._pool.submit(work)
+        future.add_done_callback(self._release)  # runs on completion and on cancellation alike
         try:
             with anyio.fail_after(self.timeout_s):
-                return await asyncio.shield(future)
+                return await asyncio.wrap_future(future)
         except TimeoutError:
+            future.cancel()  # frees the queue place if the analysis has not started
             raise AnalysisTimeout() from None
 
-
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

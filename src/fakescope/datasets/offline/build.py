@@ -21,6 +21,7 @@ import numpy as np
 from ... import __version__
 from ...audio import Audio, load_audio, save_audio
 from ...errors import DatasetError, FakescopeError
+from ...fileio import write_text_atomic
 from ...progress import progress
 from ..manifest import ManifestRow, write_manifest
 from .bonafide import SOURCES, Recording
@@ -192,10 +193,7 @@ def make_utterance(task: Task, out_dir: Path, equaliser: Equaliser | None) -> di
         "condition": "equalised" if equaliser is not None else "raw",
         "extra": {"system": task.system, "source_sample_rate": str(int(rate)), "source_format": fmt},
     }
-    path = out_dir / ".rows" / f"{task.utt_id}.json"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text_atomic(out_dir / ".rows" / f"{task.utt_id}.json", json.dumps(record, ensure_ascii=False))
     return record
 
 

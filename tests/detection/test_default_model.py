@@ -1,0 +1,22 @@
+"""The shipped default model: present, small, calibrated, loadable without pickles, and able to scan."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fakescope.audio.synthetic import voice_like
+from fakescope.detection import DEFAULT_CHECKPOINT, Detector
+
+
+def test_default_model_is_shipped_and_small():
+    assert DEFAULT_CHECKPOINT.is_file(), "the package must ship its default model"
+    assert DEFAULT_CHECKPOINT.stat().st_size <= 10 * 2**20
+
+
+def test_default_model_scans_with_calibration():
+    detector = Detector.from_checkpoint()  # no path: the default model
+    assert detector.calibration.slope != 0
+    assert detector.config["training"], "the checkpoint records how it was trained"
+    verdict = detector.scan((voice_like(seconds=6.0, rng=np.random.default_rng(0)).samples, 16000), name="x.wav")
+    assert verdict.verdict in ("real", "uncertain", "fake") and 0 <= verdict.p_fake <= 1
+    assert len(verdict.windows) == 2
