@@ -33,14 +33,15 @@ def run_demo(out: Path, *, corpus_size: str = "small", checkpoint: Path | None =
     from .features.figures import analysis_figure
 
     out.mkdir(parents=True, exist_ok=True)
-    say("[1/4] analysing a sample recording and a vocoded copy of it")
+    say("[1/4] analysing a speech-like test signal and a vocoded copy of it")
     sample = voice_like(seconds=4.0, rng=np.random.default_rng(7))
     copy = Audio(griffin_lim_copy(sample.samples[0])[np.newaxis, :], sample.sample_rate)
     sample_path = save_audio(out / "examples" / "sample.wav", sample)
     copy_path = save_audio(out / "examples" / "sample-griffinlim.wav", copy)
     figure = analysis_figure(copy, out / "analysis.png", title=copy_path.name, reference=sample,
                              reference_title=sample_path.name)
-    lines = [f"sample recording:        {sample_path}", f"vocoded copy (spoof):    {copy_path}",
+    lines = [f"speech-like test signal: {sample_path} (source-filter synthesis)",
+             f"vocoded copy:            {copy_path} (Griffin-Lim copy synthesis)",
              f"analyst figure:          {figure}"]
     if not full:
         return lines

@@ -14,7 +14,7 @@ from ..inputs import InputItem
 from ..progress import progress
 from .images import ImageSpec, SpectrogramImager, write_png
 
-CHUNK = 8  # clips per front-end batch: ~8 keeps the STFT batch in cache on 2 cores (DESIGN.md §4)
+CHUNK = 4  # clips per front-end batch: 4 was fastest on 2 cores (benchmarks/frontend.py; 8 was ~15 % slower)
 
 
 @dataclass(frozen=True)
