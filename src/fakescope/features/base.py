@@ -7,6 +7,7 @@ spectrogram batch (B, 1, F, frames). STFTs use `pad_mode="constant"`, which matc
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 import torch
@@ -58,7 +59,7 @@ def as_batch(waveform: torch.Tensor) -> torch.Tensor:
     return waveform
 
 
-class FrontEnd(nn.Module):
+class FrontEnd(nn.Module, metaclass=ABCMeta):
     """Base of every front-end: waveform (B, T) → log spectrogram (B, 1, F, frames).
 
     Subclasses set `self.params` (the keyword arguments that rebuild them, saved in checkpoints) and
@@ -97,21 +98,22 @@ class FrontEnd(nn.Module):
         )
         return spec.real.square() + spec.imag.square()
 
-    def spectrogram(self, waveform: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def spectrogram(self, waveform: torch.Tensor) -> torch.Tensor:
+        """(B, T) → (B, F, frames), before the channel axis is added."""
 
     @property
+    @abstractmethod
     def num_bins(self) -> int:
         """F, the number of rows of the output."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
     def num_frames(self, num_samples: int) -> int:
         """Frames produced for a signal of `num_samples` (centred STFT)."""
         return num_samples // self.hop_length + 1
 
+    @abstractmethod
     def frequencies(self) -> torch.Tensor:
         """Centre frequency in Hz of each output row (for axes and band masks)."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         x = as_batch(waveform).to(torch.float32)  # (B, T)

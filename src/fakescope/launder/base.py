@@ -13,6 +13,7 @@ travel separately in `Resources` and are passed as a keyword: `attack(x, rate, r
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 import math
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -49,7 +50,7 @@ class Resources:
 NO_RESOURCES = Resources()
 
 
-class Attack:
+class Attack(ABC):
     """Base of every laundering attack. Subclasses are frozen dataclasses registered in ATTACKS.
 
     Class attributes: `name` (registry name), `positional` (fields a spec may give without `key=`,
@@ -82,9 +83,9 @@ class Attack:
         """The concrete attack to apply: itself, or for random attacks the chain drawn from `rng`."""
         return self
 
+    @abstractmethod
     def apply(self, samples: np.ndarray, sample_rate: int, rng: np.random.Generator, resources: Resources) -> np.ndarray:
         """The transform itself, on validated input. (C, T) float32 → (C, T)."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
     def check_resources(self, resources: Resources) -> None:
         """Raise ParameterError now if `resources` lack what this attack will need (fail before a long run)."""

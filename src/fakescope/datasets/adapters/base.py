@@ -8,6 +8,7 @@ a 100,000-line protocol must import in seconds, so file existence is checked aga
 from __future__ import annotations
 
 import os
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Iterator, Mapping
@@ -54,7 +55,7 @@ OPTION_FLAGS = {
 }
 
 
-class Adapter:
+class Adapter(ABC):
     """Base of every adapter. Subclasses set the class attributes and implement `read(root)`.
 
     accepts: the ImportOptions fields (besides `options` and `skip_missing`) the adapter uses.
@@ -77,9 +78,9 @@ class Adapter:
         self.files = FolderIndex()
         self._check_accepted()
 
+    @abstractmethod
     def read(self, root: Path) -> list[ManifestRow]:
         """The manifest rows of the dataset under `root` (paths as found under `root`)."""
-        raise NotImplementedError
 
     def option(self, key: str, default: str = "") -> str:
         """The value of `--option key=...`, or `default`."""
