@@ -173,8 +173,13 @@ def _piper_voice():
 
 
 def _piper(text: str) -> tuple[np.ndarray, int]:
+    from piper import SynthesisConfig
+
     voice = _piper_voice()
-    chunks = list(voice.synthesize(text))
+    # VITS draws its noise inside the ONNX graph with no seed we can set; zero noise makes the corpus
+    # deterministic for a given seed (the voice is then a little flatter, still VITS).
+    config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+    chunks = list(voice.synthesize(text, syn_config=config))
     if not chunks:
         raise DatasetError(f"piper: no audio for text {text[:40]!r}")
     return np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32), int(chunks[0].sample_rate)
