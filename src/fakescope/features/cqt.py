@@ -76,6 +76,6 @@ class ConstantQSpectrogram(FrontEnd):
         return self.centre_freqs
 
     def spectrogram(self, waveform: torch.Tensor) -> torch.Tensor:
-        magnitude = self.power(waveform).sqrt()  # (B, n_fft//2+1, frames)
-        cq = torch.matmul(self.basis, magnitude) / math.sqrt(self.n_fft)  # (B, n_bins, frames)
+        magnitude = self.power_frames(waveform).sqrt()  # (B, frames, n_fft//2+1)
+        cq = torch.matmul(magnitude, self.basis.T).transpose(1, 2) / math.sqrt(self.n_fft)  # (B, n_bins, frames)
         return power_to_db(cq.square(), top_db=self.top_db)

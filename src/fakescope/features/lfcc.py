@@ -100,8 +100,7 @@ class LFCC(FrontEnd):
         return torch.arange(self.num_bins, dtype=torch.float32)
 
     def spectrogram(self, waveform: torch.Tensor) -> torch.Tensor:
-        power = self.power(waveform)  # (B, n_fft//2+1, frames)
-        energies = torch.matmul(self.filterbank, power)  # (B, n_filters, frames)
+        energies = self.apply_filterbank(waveform, self.filterbank)  # (B, n_filters, frames)
         cepstra = torch.matmul(self.dct, torch.log(energies + 1e-10))  # (B, n_lfcc, frames)
         if not self.with_deltas:
             return cepstra

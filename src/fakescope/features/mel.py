@@ -47,6 +47,5 @@ class MelSpectrogram(FrontEnd):
         return self.centre_freqs
 
     def spectrogram(self, waveform: torch.Tensor) -> torch.Tensor:
-        power = self.power(waveform)  # (B, n_fft//2+1, frames)
-        mel = torch.matmul(self.basis, power)  # (B, n_mels, frames)
+        mel = self.apply_filterbank(waveform, self.basis)  # (B, n_mels, frames)
         return power_to_db(mel, top_db=self.top_db)
