@@ -20,3 +20,9 @@ def test_default_model_scans_with_calibration():
     verdict = detector.scan((voice_like(seconds=6.0, rng=np.random.default_rng(0)).samples, 16000), name="x.wav")
     assert verdict.verdict in ("real", "uncertain", "fake") and 0 <= verdict.p_fake <= 1
     assert len(verdict.windows) == 2
+
+
+def test_detector_is_public_api():
+    import fakescope
+
+    assert fakescope.Detector is Detector
