@@ -35,3 +35,16 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def read_yaml(path: str | os.PathLike) -> object:
+    """Parse a YAML (or JSON) file; a syntax error becomes ParameterError naming the file, in one line."""
+    import yaml
+
+    from .errors import ParameterError
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:160]})") from None

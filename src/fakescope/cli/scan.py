@@ -46,7 +46,7 @@ def scan(
     hop: float = typer.Option(2.0, help="Window hop in seconds."),
 ) -> None:
     """Say whether each input is real or synthetic speech, with p_fake, a window timeline and warnings."""
-    from ..detection.batch import scan_paths
+    from ..detection.batch import scan_one, scan_paths
     from ..inputs import collect_inputs
 
     if fmt not in FORMATS:
@@ -55,7 +55,7 @@ def scan(
     detector = factory()  # fail fast (one line) on a bad checkpoint before any scanning
     results, failures = [], []
     if "-" in paths:
-        outcome = _scan_stdin(detector)
+        outcome = scan_one(detector, sys.stdin.buffer.read(), "<stdin>")
         (results if outcome[1] else failures).append(outcome[1] or (outcome[0], outcome[2]))
     items, missing = collect_inputs([p for p in paths if p != "-"], recursive=recursive)
     failures += missing
@@ -77,16 +77,6 @@ def scan(
     if not results and not failures:
         raise fail("no audio files to scan")
     raise typer.Exit(report_failures(failures))
-
-
-def _scan_stdin(detector):
-    data = sys.stdin.buffer.read()
-    from ..errors import AudioError
-
-    try:
-        return "<stdin>", detector.scan(data, name="<stdin>"), None
-    except AudioError as exc:
-        return "<stdin>", None, exc.reason
 
 
 def _figures(detector, results, items, explain: Optional[Path], timeline_png: Optional[Path]) -> None:

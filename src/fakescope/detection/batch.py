@@ -24,7 +24,7 @@ def scan_paths(detector_factory: Any, paths: list[Path], *, workers: int = 1) ->
         if workers <= 1 or len(paths) <= 1:
             detector = detector_factory()
             for path in paths:
-                yield _scan_one(detector, path)
+                yield scan_one(detector, path)
                 bar.update(1)
             return
         context = get_context("spawn")  # torch is not fork-safe once its thread pools exist
@@ -35,10 +35,11 @@ def scan_paths(detector_factory: Any, paths: list[Path], *, workers: int = 1) ->
                 bar.update(1)
 
 
-def _scan_one(detector: Any, path: Path | str) -> Outcome:
-    name = str(path)
+def scan_one(detector: Any, source: Any, name: str | None = None) -> Outcome:
+    """Scan one input (path, bytes, ...), turning an AudioError into (name, None, reason)."""
+    name = name or str(source)
     try:
-        return name, detector.scan(path, name=name), None
+        return name, detector.scan(source, name=name), None
     except AudioError as exc:
         return name, None, exc.reason
 
@@ -56,4 +57,4 @@ def _init_worker(factory: Any) -> None:
 
 
 def _worker_scan(path: Path) -> Outcome:
-    return _scan_one(_DETECTOR, path)
+    return scan_one(_DETECTOR, path)

@@ -99,14 +99,8 @@ def explanation_figure(detector, audio: Audio, verdict: Verdict, out: str | os.P
     top.set(title=f"{verdict.source}: {verdict.verdict.upper()} (p_fake {verdict.p_fake:.2f})\n"
                   "Coloured: regions whose removal makes the audio look more genuine = evidence of synthesis",
             ylabel="Frequency (Hz)")
-    centres = [(w.start_s + w.end_s) / 2 for w in verdict.windows if w.start_s < shown_s]
-    values = [w.p_fake for w in verdict.windows if w.start_s < shown_s]
-    bottom.plot(centres, values, marker="o", color="#b22222")
-    bottom.axhspan(detector.thresholds.fake_above, 1.0, color="#f4cccc", label="fake")
-    bottom.axhspan(0.0, detector.thresholds.real_below, color="#d9ead3", label="real")
-    bottom.set(ylim=(0, 1), xlim=(0, shown_s), xlabel="Time (s)", ylabel="p_fake per window",
-               title="Timeline: probability of synthetic speech in each 4-second window")
-    bottom.legend(loc="upper right", fontsize=8)
+    _timeline(bottom, detector, verdict, shown_s,
+              f"Timeline: probability of synthetic speech in each {detector.plan.window_s:g}-second window")
     fig.tight_layout()
     return _save(fig, out)
 
@@ -119,14 +113,20 @@ def timeline_figure(detector, verdict: Verdict, out: str | os.PathLike | BinaryI
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 3), dpi=90)
-    centres = [(w.start_s + w.end_s) / 2 for w in verdict.windows]
-    ax.plot(centres, [w.p_fake for w in verdict.windows], marker="o", color="#b22222")
-    ax.axhspan(detector.thresholds.fake_above, 1.0, color="#f4cccc")
-    ax.axhspan(0.0, detector.thresholds.real_below, color="#d9ead3")
-    ax.set(ylim=(0, 1), xlim=(0, max(verdict.duration_s, 0.1)), xlabel="Time (s)", ylabel="p_fake",
-           title=f"{verdict.source}: {verdict.verdict} (p_fake {verdict.p_fake:.2f})")
+    _timeline(ax, detector, verdict, max(verdict.duration_s, 0.1),
+              f"{verdict.source}: {verdict.verdict} (p_fake {verdict.p_fake:.2f})")
     fig.tight_layout()
     return _save(fig, out)
+
+
+def _timeline(ax, detector, verdict: Verdict, until_s: float, title: str) -> None:
+    """Window p_fake over time on `ax`, with the fake and real bands of the detector's thresholds."""
+    shown = [w for w in verdict.windows if w.start_s < until_s]
+    ax.plot([(w.start_s + w.end_s) / 2 for w in shown], [w.p_fake for w in shown], marker="o", color="#b22222")
+    ax.axhspan(detector.thresholds.fake_above, 1.0, color="#f4cccc", label="fake")
+    ax.axhspan(0.0, detector.thresholds.real_below, color="#d9ead3", label="real")
+    ax.set(ylim=(0, 1), xlim=(0, until_s), xlabel="Time (s)", ylabel="p_fake per window", title=title)
+    ax.legend(loc="upper right", fontsize=8)
 
 
 def _save(fig, out: str | os.PathLike | BinaryIO) -> Path | BinaryIO:

@@ -174,15 +174,12 @@ def coerce(value: Any, hint: Any, where: str) -> Any:
 
 def load_attack(path: str | os.PathLike) -> Attack:
     """An attack from a YAML or JSON file (a spec string, a list for a chain, or a dict)."""
-    import yaml
+    from ..fileio import read_yaml
 
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"{path}: attack file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:160]})") from None
+    data = read_yaml(path)
     if data is None:
         raise ParameterError(f"{path}: the attack file is empty")
     try:

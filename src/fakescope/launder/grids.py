@@ -183,12 +183,9 @@ def load_grid(grid: str | os.PathLike) -> Grid:
     path = Path(key)
     if not path.is_file():
         raise ParameterError(f"grid must be one of {', '.join(GRIDS)} or a YAML file, got {key!r}")
-    import yaml
+    from ..fileio import read_yaml
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ParameterError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:160]})") from None
+    data = read_yaml(path)
     if isinstance(data, Mapping) and "conditions" in data:
         name, description, raw = str(data.get("name") or path.stem), str(data.get("description") or ""), data["conditions"]
     else:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import ParameterError
+from ..fileio import read_yaml
 
 BALANCE_MODES = ("sampler", "loss", "none")
 
@@ -169,10 +170,7 @@ def load_config(
         where = str(path)
         if not path.is_file():
             raise ParameterError(f"{path}: config file not found")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ParameterError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        data = read_yaml(path) or {}
         _resolve_paths(data, path.parent)
     for section, name in (names or {}).items():
         if name is None:
