@@ -1,0 +1,165 @@
+"""Model × front-end comparison on one set of splits, as a markdown and CSV table.
+
+Splits (the leave-speechresearch-out fold of scripts/train_default_model.py, so the GMM cell is that LOSO run):
+- train: offline corpus train + ../shared/data/dev-real minus {speechresearch_msra, vits_demo};
+- dev: corpus dev + vits_demo (epoch selection, early stopping and calibration);
+- test 1, `eval`: the corpus eval split (five systems never seen in training);
+- test 2, `test`: speechresearch_msra (26 neural TTS / VC / vocoder / codec generators of another source).
+Cells come from configs/comparison.yaml. A cell whose report exists is not run again, so the script resumes.
+
+    .venv/bin/python scripts/compare_models.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/compare
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_default_model import VALIDATION_SOURCE, corpus_rows, dev_real_rows, with_split  # noqa: E402
+
+from fakescope.datasets.manifest import write_manifest  # noqa: E402
+from fakescope.evaluation.metrics import eer  # noqa: E402
+from fakescope.evaluation.run import evaluate_checkpoint  # noqa: E402
+from fakescope.evaluation.scores import read_scores  # noqa: E402
+from fakescope.fileio import read_yaml, write_text_atomic  # noqa: E402
+from fakescope.training.checkpoint import load_pipeline  # noqa: E402
+from fakescope.training.config import load_config  # noqa: E402
+from fakescope.training.loop import train  # noqa: E402
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+TEST_SOURCE = "speechresearch_msra"
+
+
+def family_eers(scores_csv: Path, family_of: dict[str, str]) -> dict[str, float]:
+    """EER of every spoof family against all bona fide trials of the same score file."""
+    bona, spoof = [], defaultdict(list)
+    with open(scores_csv, newline="", encoding="utf-8") as handle:
+        for record in csv.DictReader(handle):
+            if record["label"] == "bonafide":
+                bona.append(float(record["score"]))
+            else:
+                spoof[family_of.get(record["utt_id"], "?")].append(float(record["score"]))
+    return {family: eer(bonafide_scores=np.array(bona), spoof_scores=np.array(values))[0] for family, values in sorted(spoof.items())}
+
+
+def run_cell(name: str, cell: dict, common: dict, manifest: Path, out: Path, family_of: dict[str, str]) -> dict:
+    folder = out / name
+    done = folder / "cell.json"
+    if done.exists():
+        return json.loads(done.read_text(encoding="utf-8"))
+    names = {"frontend": cell["frontend"]} if "frontend" in cell else None
+    overrides = {"data.manifest": str(manifest), **common, **(cell.get("set") or {})}
+    config = load_config(CONFIGS / cell["config"], names=names, overrides=overrides)
+    result = train(config, out_dir=folder, resume=True, show_progress=False, echo=lambda m: print(f"[{name}] {m}", flush=True))
+    model = load_pipeline(result.checkpoint).pipeline.model
+    row = {"cell": name, "model": config.model["name"], "frontend": config.frontend["name"],
+           "parameters": sum(t.numel() for t in [*model.parameters(), *model.buffers()]),
+           "epochs": result.epochs_run, "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 1),
+           "dev_eer": result.best_dev_eer}
+    for split in ("eval", "test"):
+        metrics, _ = evaluate_checkpoint(result.checkpoint, out_dir=folder / split, manifest=manifest, splits=[split])
+        row[f"{split}_eer"] = metrics["eer"]
+        row[f"{split}_families"] = family_eers(folder / split / "scores.csv", family_of)
+    write_text_atomic(done, json.dumps(row, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in row.items() if not k.endswith("families")}), flush=True)
+    return row
+
+
+def _score_sets(out: Path, cell: str) -> dict[str, dict[str, tuple[float, bool]]]:
+    """{set: {utt_id: (score, is bona fide)}} for the dev (best epoch), eval and test scores of one cell."""
+    files = {"dev": out / cell / "dev_scores.txt", "eval": out / cell / "eval" / "scores.csv",
+             "test": out / cell / "test" / "scores.csv"}
+    return {name: {r.utt_id: (r.score, r.label == "bonafide") for r in read_scores(path)} for name, path in files.items()}
+
+
+def fusion_rows(rows: list[dict], out: Path, *, max_members: int = 3, top: int = 5) -> list[dict]:
+    """Score-level fusion: the sum of member scores, each standardised with its own dev mean and deviation.
+
+    Every combination of up to `max_members` cells is ranked by dev EER alone (eval and test stay held out);
+    returns the `top` best with their dev, eval and test EER, plus the best single cell for reference.
+    """
+    scores = {r["cell"]: _score_sets(out, r["cell"]) for r in rows}
+    results = []
+    for size in range(1, max_members + 1):
+        for combo in itertools.combinations(scores, size):
+            row = {"members": " + ".join(combo)}
+            for part in ("dev", "eval", "test"):
+                keys = list(scores[combo[0]][part])
+                total = np.zeros(len(keys))
+                for cell in combo:
+                    dev = np.array([v[0] for v in scores[cell]["dev"].values()])
+                    total += (np.array([scores[cell][part][k][0] for k in keys]) - dev.mean()) / max(dev.std(), 1e-12)
+                bona = np.array([scores[combo[0]][part][k][1] for k in keys])
+                row[f"{part}_eer"] = eer(bonafide_scores=total[bona], spoof_scores=total[~bona])[0]
+            results.append(row)
+    results.sort(key=lambda r: r["dev_eer"])
+    best_single = next(r for r in results if " + " not in r["members"])
+    return results[:top] + ([best_single] if best_single not in results[:top] else [])
+
+
+def write_tables(rows: list[dict], out: Path) -> None:
+    pct = lambda v: f"{100 * v:.1f}"  # noqa: E731
+    eval_families = sorted({f for r in rows for f in r["eval_families"]})
+    test_families = sorted({f for r in rows for f in r["test_families"]})
+    head = ["cell", "parameters", "epochs (best)", "train s", "dev EER %", "corpus eval EER %", f"{TEST_SOURCE} EER %"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        lines.append(f"| {r['model']} × {r['frontend']} | {r['parameters']:,} | {r['epochs']} ({r['best_epoch']}) | "
+                     f"{r['train_seconds']:.0f} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |")
+    for key, title, families in (("eval_families", "the corpus eval split", eval_families),
+                                 ("test_families", TEST_SOURCE, test_families)):
+        # Families are rows and cells columns: the neural sources have dozens of generators.
+        lines += ["", f"EER % per spoof family on {title} (all its bona fide trials against one family at a time):", ""]
+        lines += ["| family | " + " | ".join(r["cell"] for r in rows) + " |", "|" + "---|" * (len(rows) + 1)]
+        lines += [f"| {f} | " + " | ".join(pct(r[key].get(f, float("nan"))) for r in rows) + " |" for f in families]
+    if len(rows) > 1:
+        lines += ["", "Score-level fusion (members standardised on dev, summed; combinations of up to 3 cells ranked by "
+                  "dev EER only):", "", f"| members | dev EER % | corpus eval EER % | {TEST_SOURCE} EER % |", "|---|---|---|---|"]
+        lines += [f"| {r['members']} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |"
+                  for r in fusion_rows(rows, out)]
+    write_text_atomic(out / "comparison.md", "\n".join(lines) + "\n")
+    flat = [{k: v for k, v in r.items() if not k.endswith("families")} for r in rows]
+    with open(out / "comparison.csv.tmp", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(flat[0]))
+        writer.writeheader()
+        writer.writerows(flat)
+    (out / "comparison.csv.tmp").replace(out / "comparison.csv")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--dev-real", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--grid", type=Path, default=CONFIGS / "comparison.yaml")
+    parser.add_argument("--cells", nargs="*", help="run only these cells (default: all of the grid)")
+    args = parser.parse_args()
+
+    grid = read_yaml(args.grid)
+    corpus = corpus_rows(args.corpus)
+    real = dev_real_rows(args.dev_real)
+    rows = (with_split([r for r in corpus if r.split == "train"] + [r for r in real if r.source not in (TEST_SOURCE, VALIDATION_SOURCE)], "train")
+            + with_split([r for r in corpus if r.split == "dev"] + [r for r in real if r.source == VALIDATION_SOURCE], "dev")
+            + with_split([r for r in corpus if r.split == "eval"], "eval")
+            + with_split([r for r in real if r.source == TEST_SOURCE], "test"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    manifest = args.out / "manifest.csv"
+    write_manifest(manifest, rows)
+    family_of = {r.utt_id: r.family or r.attack for r in rows if r.label == "spoof"}
+    results = [run_cell(name, cell, grid.get("common") or {}, manifest, args.out, family_of)
+               for name, cell in grid["cells"].items() if not args.cells or name in args.cells]
+    write_tables(results, args.out)
+    print((args.out / "comparison.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
