@@ -17,10 +17,12 @@ import csv
 import itertools
 import json
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_default_model import VALIDATION_SOURCE, corpus_rows, dev_real_rows, with_split  # noqa: E402
@@ -50,11 +52,32 @@ def family_eers(scores_csv: Path, family_of: dict[str, str]) -> dict[str, float]
     return {family: eer(bonafide_scores=np.array(bona), spoof_scores=np.array(values))[0] for family, values in sorted(spoof.items())}
 
 
+def realtime_factor(checkpoint: str, *, seconds: float = 60.0) -> float:
+    """Audio seconds scored per wall second by the checkpoint's pipeline on one CPU thread, in its crop-length windows."""
+    loaded = load_pipeline(checkpoint)
+    window = int(round(float(loaded.config["input"].get("crop_seconds", 4.0)) * 16000))
+    batch = torch.from_numpy(np.random.default_rng(0).standard_normal((int(seconds * 16000) // window, window)).astype(np.float32))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.inference_mode():
+            loaded.pipeline(batch[:2])  # warm-up
+            start = time.perf_counter()
+            loaded.pipeline(batch)
+            return batch.numel() / 16000 / (time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def run_cell(name: str, cell: dict, common: dict, manifest: Path, out: Path, family_of: dict[str, str]) -> dict:
     folder = out / name
     done = folder / "cell.json"
     if done.exists():
-        return json.loads(done.read_text(encoding="utf-8"))
+        row = json.loads(done.read_text(encoding="utf-8"))
+        if "x_realtime_1core" not in row:  # cells finished before the speed column existed
+            row["x_realtime_1core"] = round(realtime_factor(str(folder / "model.safetensors")))
+            write_text_atomic(done, json.dumps(row, indent=2) + "\n")
+        return row
     names = {"frontend": cell["frontend"]} if "frontend" in cell else None
     overrides = {"data.manifest": str(manifest), **common, **(cell.get("set") or {})}
     config = load_config(CONFIGS / cell["config"], names=names, overrides=overrides)
@@ -63,7 +86,7 @@ def run_cell(name: str, cell: dict, common: dict, manifest: Path, out: Path, fam
     row = {"cell": name, "model": config.model["name"], "frontend": config.frontend["name"],
            "parameters": sum(t.numel() for t in [*model.parameters(), *model.buffers()]),
            "epochs": result.epochs_run, "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 1),
-           "dev_eer": result.best_dev_eer}
+           "dev_eer": result.best_dev_eer, "x_realtime_1core": round(realtime_factor(result.checkpoint))}
     for split in ("eval", "test"):
         metrics, _ = evaluate_checkpoint(result.checkpoint, out_dir=folder / split, manifest=manifest, splits=[split])
         row[f"{split}_eer"] = metrics["eer"]
@@ -87,10 +110,12 @@ def fusion_rows(rows: list[dict], out: Path, *, max_members: int = 3, top: int =
     returns the `top` best with their dev, eval and test EER, plus the best single cell for reference.
     """
     scores = {r["cell"]: _score_sets(out, r["cell"]) for r in rows}
+    speed = {r["cell"]: r["x_realtime_1core"] for r in rows}
     results = []
     for size in range(1, max_members + 1):
         for combo in itertools.combinations(scores, size):
-            row = {"members": " + ".join(combo)}
+            # Members run one after another on the same audio, so their times add up.
+            row = {"members": " + ".join(combo), "x_realtime_1core": round(1.0 / sum(1.0 / speed[c] for c in combo))}
             for part in ("dev", "eval", "test"):
                 keys = list(scores[combo[0]][part])
                 total = np.zeros(len(keys))
@@ -109,11 +134,11 @@ def write_tables(rows: list[dict], out: Path) -> None:
     pct = lambda v: f"{100 * v:.1f}"  # noqa: E731
     eval_families = sorted({f for r in rows for f in r["eval_families"]})
     test_families = sorted({f for r in rows for f in r["test_families"]})
-    head = ["cell", "parameters", "epochs (best)", "train s", "dev EER %", "corpus eval EER %", f"{TEST_SOURCE} EER %"]
+    head = ["cell", "parameters", "epochs (best)", "train s", "× real time, 1 core", "dev EER %", "corpus eval EER %", f"{TEST_SOURCE} EER %"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         lines.append(f"| {r['model']} × {r['frontend']} | {r['parameters']:,} | {r['epochs']} ({r['best_epoch']}) | "
-                     f"{r['train_seconds']:.0f} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |")
+                     f"{r['train_seconds']:.0f} | {r['x_realtime_1core']:,} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |")
     for key, title, families in (("eval_families", "the corpus eval split", eval_families),
                                  ("test_families", TEST_SOURCE, test_families)):
         # Families are rows and cells columns: the neural sources have dozens of generators.
@@ -122,8 +147,9 @@ def write_tables(rows: list[dict], out: Path) -> None:
         lines += [f"| {f} | " + " | ".join(pct(r[key].get(f, float("nan"))) for r in rows) + " |" for f in families]
     if len(rows) > 1:
         lines += ["", "Score-level fusion (members standardised on dev, summed; combinations of up to 3 cells ranked by "
-                  "dev EER only):", "", f"| members | dev EER % | corpus eval EER % | {TEST_SOURCE} EER % |", "|---|---|---|---|"]
-        lines += [f"| {r['members']} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |"
+                  "dev EER only):", "",
+                  f"| members | × real time, 1 core | dev EER % | corpus eval EER % | {TEST_SOURCE} EER % |", "|---|---|---|---|---|"]
+        lines += [f"| {r['members']} | {r['x_realtime_1core']:,} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |"
                   for r in fusion_rows(rows, out)]
     write_text_atomic(out / "comparison.md", "\n".join(lines) + "\n")
     flat = [{k: v for k, v in r.items() if not k.endswith("families")} for r in rows]
