@@ -5,7 +5,7 @@ Splits (the leave-speechresearch-out fold of scripts/train_default_model.py, so 
 - dev: corpus dev + vits_demo (epoch selection, early stopping and calibration);
 - test 1, `eval`: the corpus eval split (five systems never seen in training);
 - test 2, `test`: speechresearch_msra (26 neural TTS / VC / vocoder / codec generators of another source).
-Cells come from configs/comparison.yaml. A cell whose report exists is not run again, so the script resumes.
+Cells come from configs/grids/model_comparison.yaml. A cell whose report exists is not run again, so the script resumes.
 
     .venv/bin/python scripts/compare_models.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/compare
 """
@@ -170,7 +170,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--dev-real", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--grid", type=Path, default=CONFIGS / "comparison.yaml")
+    parser.add_argument("--grid", type=Path, default=CONFIGS / "grids" / "model_comparison.yaml")
     parser.add_argument("--cells", nargs="*", help="run only these cells (default: all of the grid)")
     args = parser.parse_args()
 
