@@ -31,7 +31,7 @@ from fakescope.datasets.manifest import write_manifest  # noqa: E402
 from fakescope.evaluation.metrics import eer  # noqa: E402
 from fakescope.evaluation.run import evaluate_checkpoint  # noqa: E402
 from fakescope.evaluation.scores import read_scores  # noqa: E402
-from fakescope.fileio import read_yaml, write_text_atomic  # noqa: E402
+from fakescope.fileio import atomic_path, read_yaml, write_text_atomic  # noqa: E402
 from fakescope.training.checkpoint import load_pipeline  # noqa: E402
 from fakescope.training.config import load_config  # noqa: E402
 from fakescope.training.loop import train  # noqa: E402
@@ -44,12 +44,11 @@ MIN_REALTIME = 100  # issue 5: the default model scores at least 100x real time 
 def family_eers(scores_csv: Path, family_of: dict[str, str]) -> dict[str, float]:
     """EER of every spoof family against all bona fide trials of the same score file."""
     bona, spoof = [], defaultdict(list)
-    with open(scores_csv, newline="", encoding="utf-8") as handle:
-        for record in csv.DictReader(handle):
-            if record["label"] == "bonafide":
-                bona.append(float(record["score"]))
-            else:
-                spoof[family_of.get(record["utt_id"], "?")].append(float(record["score"]))
+    for row in read_scores(scores_csv):
+        if row.label == "bonafide":
+            bona.append(row.score)
+        else:
+            spoof[family_of.get(row.utt_id, "?")].append(row.score)
     return {family: eer(bonafide_scores=np.array(bona), spoof_scores=np.array(values))[0] for family, values in sorted(spoof.items())}
 
 
@@ -74,11 +73,7 @@ def run_cell(name: str, cell: dict, common: dict, manifest: Path, out: Path, fam
     folder = out / name
     done = folder / "cell.json"
     if done.exists():
-        row = json.loads(done.read_text(encoding="utf-8"))
-        if "x_realtime_1core" not in row:  # cells finished before the speed column existed
-            row["x_realtime_1core"] = round(realtime_factor(str(folder / "model.safetensors")))
-            write_text_atomic(done, json.dumps(row, indent=2) + "\n")
-        return row
+        return json.loads(done.read_text(encoding="utf-8"))
     names = {"frontend": cell["frontend"]} if "frontend" in cell else None
     overrides = {"data.manifest": str(manifest), **common, **(cell.get("set") or {})}
     config = load_config(CONFIGS / cell["config"], names=names, overrides=overrides)
@@ -158,11 +153,10 @@ def write_tables(rows: list[dict], out: Path) -> None:
                   for r in sorted(shown.values(), key=lambda r: r["dev_eer"])]
     write_text_atomic(out / "comparison.md", "\n".join(lines) + "\n")
     flat = [{k: v for k, v in r.items() if not k.endswith("families")} for r in rows]
-    with open(out / "comparison.csv.tmp", "w", newline="", encoding="utf-8") as handle:
+    with atomic_path(out / "comparison.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(flat[0]))
         writer.writeheader()
         writer.writerows(flat)
-    (out / "comparison.csv.tmp").replace(out / "comparison.csv")
 
 
 def main() -> int:
