@@ -107,19 +107,23 @@ def fusion_rows(rows: list[dict], out: Path, *, max_members: int = 3) -> list[di
     """
     scores = {r["cell"]: _score_sets(out, r["cell"]) for r in rows}
     speed = {r["cell"]: r["x_realtime_1core"] for r in rows}
+    parts = ("dev", "eval", "test")
+    first = next(iter(scores.values()))
+    keys = {part: list(first[part]) for part in parts}  # one trial order for every cell
+    bona = {part: np.array([first[part][k][1] for k in keys[part]]) for part in parts}
+    standardised = {}
+    for cell, sets in scores.items():
+        dev = np.array([v[0] for v in sets["dev"].values()])
+        standardised[cell] = {part: (np.array([sets[part][k][0] for k in keys[part]]) - dev.mean()) / max(dev.std(), 1e-12)
+                              for part in parts}
     results = []
     for size in range(1, max_members + 1):
         for combo in itertools.combinations(scores, size):
             # Members run one after another on the same audio, so their times add up.
             row = {"members": " + ".join(combo), "x_realtime_1core": round(1.0 / sum(1.0 / speed[c] for c in combo))}
-            for part in ("dev", "eval", "test"):
-                keys = list(scores[combo[0]][part])
-                total = np.zeros(len(keys))
-                for cell in combo:
-                    dev = np.array([v[0] for v in scores[cell]["dev"].values()])
-                    total += (np.array([scores[cell][part][k][0] for k in keys]) - dev.mean()) / max(dev.std(), 1e-12)
-                bona = np.array([scores[combo[0]][part][k][1] for k in keys])
-                row[f"{part}_eer"] = eer(bonafide_scores=total[bona], spoof_scores=total[~bona])[0]
+            for part in parts:
+                total = sum(standardised[cell][part] for cell in combo)
+                row[f"{part}_eer"] = eer(bonafide_scores=total[bona[part]], spoof_scores=total[~bona[part]])[0]
             results.append(row)
     results.sort(key=lambda r: r["dev_eer"])
     return results
