@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import itertools
 import json
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from train_default_model import VALIDATION_SOURCE, corpus_rows, dev_real_rows, w
 
 from fakescope.datasets.manifest import write_manifest  # noqa: E402
 from fakescope.evaluation.metrics import eer  # noqa: E402
+from fakescope.evaluation.report import breakdown  # noqa: E402
 from fakescope.evaluation.run import evaluate_checkpoint  # noqa: E402
 from fakescope.evaluation.scores import read_scores  # noqa: E402
 from fakescope.fileio import atomic_path, read_yaml, write_text_atomic  # noqa: E402
@@ -42,14 +43,10 @@ MIN_REALTIME = 100  # issue 5: the default model scores at least 100x real time 
 
 
 def family_eers(scores_csv: Path, family_of: dict[str, str]) -> dict[str, float]:
-    """EER of every spoof family against all bona fide trials of the same score file."""
-    bona, spoof = [], defaultdict(list)
-    for row in read_scores(scores_csv):
-        if row.label == "bonafide":
-            bona.append(row.score)
-        else:
-            spoof[family_of.get(row.utt_id, "?")].append(row.score)
-    return {family: eer(bonafide_scores=np.array(bona), spoof_scores=np.array(values))[0] for family, values in sorted(spoof.items())}
+    """EER of every spoof family against all bona fide trials of the same score file (the per-attack breakdown
+    of the evaluation report, with each spoof's family in place of its attack)."""
+    rows = [dataclasses.replace(r, attack=family_of.get(r.utt_id, "?")) for r in read_scores(scores_csv)]
+    return {entry["attack"]: entry["eer"] for entry in breakdown(rows, key="attack", threshold=0.0)}
 
 
 def realtime_factor(checkpoint: str, *, seconds: float = 60.0) -> float:
