@@ -6,9 +6,14 @@ third-party development set ../shared/data/dev-real, used source by source:
   the validation source (model selection and calibration on sources it never trained on).
 - LOSO for each target source S: train = corpus train (optionally subsampled) + dev-real minus {S, validation
   source}; dev as above; test = S. The validation source's own held-out figure is the final model's.
+Laundering: with --launder-copies N, every training file also enters training N times laundered (a random
+chain per copy, `random:recorded` by default: recorded noise, measured and simulated rooms, channel filters,
+resampling, codecs). The GMM fits frames rather than batches, so it cannot launder in the loop; the copies
+are written once to OUT/laundered/ (resumable) and every run picks those of its own training files.
 Results: OUT/<run>/ (training runs), OUT/<run>/test/ (evaluation reports), OUT/summary.json.
 
-    .venv/bin/python scripts/train_default_model.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/default
+    .venv/bin/python scripts/train_default_model.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/default \
+        --launder-copies 1 --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from pathlib import Path
 
 from fakescope.datasets.manifest import ManifestRow, read_manifest, write_manifest
 from fakescope.evaluation.run import evaluate_checkpoint
+from fakescope.launder import parse_attack
+from fakescope.launder.grids import Condition
+from fakescope.launder.runner import ResourceConfig, launder_manifest
 from fakescope.training.config import load_config
 from fakescope.training.loop import train
 
@@ -56,6 +64,24 @@ def with_split(rows: list[ManifestRow], split: str) -> list[ManifestRow]:
     return [ManifestRow(**{**row.__dict__, "split": split, "extra": dict(row.extra)}) for row in rows]
 
 
+def laundered_copies(rows: list[ManifestRow], out: Path, *, attack: str, copies: int, seed: int,
+                     resources: ResourceConfig, workers: int) -> dict[str, list[ManifestRow]]:
+    """`copies` laundered versions of each row, written under `out` (resumable), keyed by the original utt_id."""
+    source = out / "input.csv"
+    write_manifest(source, rows)
+    conditions = [Condition(f"launder-{k + 1}", parse_attack(attack)) for k in range(copies)]
+    result = launder_manifest(source, conditions, out, seed=seed, workers=workers, resources=resources)
+    if result.failures:
+        raise SystemExit(f"laundering failed for {len(result.failures)} file(s), e.g. {result.failures[0]}")
+    by_original: dict[str, list[ManifestRow]] = {}
+    for row in result.rows:
+        original = row.extra["original_utt_id"]
+        row.utt_id = f"{original}__{row.condition}"  # unique even with one copy
+        row.path = str((out / row.path).resolve())
+        by_original.setdefault(original, []).append(row)
+    return by_original
+
+
 def run(name: str, out: Path, config_path: Path, train_rows, dev_rows, test_rows, overrides: dict) -> dict:
     folder = out / name
     manifest = folder / "manifest.csv"
@@ -81,6 +107,12 @@ def main() -> int:
     parser.add_argument("--what", choices=["final", "loso", "all"], default="all")
     parser.add_argument("--loso-corpus-train", type=int, default=600, help="corpus train rows per LOSO run (0 = all)")
     parser.add_argument("--loso-epochs", type=int, default=1, help="epochs per LOSO run (1 for the GMM)")
+    parser.add_argument("--launder-copies", type=int, default=0, help="laundered copies of each training file (0 = none)")
+    parser.add_argument("--launder-attack", default="random:recorded", help="the launder spec of each copy")
+    parser.add_argument("--launder-seed", type=int, default=1)
+    parser.add_argument("--noise-dir", type=Path, help="noise recordings (needed by random:recorded)")
+    parser.add_argument("--rir-dir", type=Path, help="measured room impulse responses (needed by random:recorded)")
+    parser.add_argument("--workers", type=int, default=2, help="processes for laundering")
     args = parser.parse_args()
 
     corpus = corpus_rows(args.corpus)
@@ -89,9 +121,21 @@ def main() -> int:
     corpus_dev = [r for r in corpus if r.split == "dev"]
     corpus_eval = [r for r in corpus if r.split == "eval"]
     validation = [r for r in real if r.source == VALIDATION_SOURCE]
+    laundered: dict[str, list[ManifestRow]] = {}
+    if args.launder_copies:
+        # Every run's training rows are a subset of the final model's, so one laundering serves them all.
+        resources = ResourceConfig(noise_dir=str(args.noise_dir) if args.noise_dir else None,
+                                   rir_dir=str(args.rir_dir) if args.rir_dir else None)
+        laundered = laundered_copies(corpus_train + [r for r in real if r.source != VALIDATION_SOURCE],
+                                     args.out / "laundered", attack=args.launder_attack, copies=args.launder_copies,
+                                     seed=args.launder_seed, resources=resources, workers=args.workers)
+
+    def with_laundered(rows: list[ManifestRow]) -> list[ManifestRow]:
+        return rows + [copy for row in rows for copy in laundered.get(row.utt_id, [])]
+
     summaries = []
     if args.what in ("final", "all"):
-        train_rows = corpus_train + [r for r in real if r.source != VALIDATION_SOURCE]
+        train_rows = with_laundered(corpus_train + [r for r in real if r.source != VALIDATION_SOURCE])
         summaries.append(run("final", args.out, args.config, train_rows, corpus_dev + validation, corpus_eval + validation, {}))
     if args.what in ("loso", "all"):
         sources = sorted({r.source for r in real} - {VALIDATION_SOURCE})
@@ -102,7 +146,7 @@ def main() -> int:
             bonafide = sum(1 for r in real if r.source == source and r.label == "bonafide")
             if bonafide < MIN_BONAFIDE_FOR_LOSO:
                 continue
-            train_rows = subset + [r for r in real if r.source not in (source, VALIDATION_SOURCE)]
+            train_rows = with_laundered(subset + [r for r in real if r.source not in (source, VALIDATION_SOURCE)])
             test_rows = [r for r in real if r.source == source]
             summaries.append(run(f"loso-{source}", args.out, args.config, train_rows, corpus_dev + validation, test_rows,
                                  {"train.epochs": args.loso_epochs}))

@@ -177,3 +177,24 @@ def test_gmm_refuses_to_score_before_fitting_and_checks_frames():
         model(torch.randn(1, 1, 4, 10))
     with pytest.raises(ParameterError, match="at least n_components"):
         model.fit(bonafide_frames=np.zeros((1, 4)), spoof_frames=np.zeros((5, 4)))
+
+
+def test_gmm_keep_loudest_fits_and_scores_only_the_loudest_frames():
+    rng = np.random.default_rng(2)
+    model = build_model("gmm", num_bins=3, n_components=2, max_iter=30, keep_loudest=0.5, energy_row=0)
+    model.fit(bonafide_frames=rng.normal(1.0, 1.0, (300, 3)), spoof_frames=rng.normal(-1.0, 1.0, (300, 3)))
+    x = torch.from_numpy(rng.normal(0.0, 1.0, (2, 1, 3, 9))).float()
+    x[:, 0, 0] = torch.arange(9, dtype=torch.float32)  # row 0 (the energy) rises over time
+    frames = model.frames(x)
+    assert frames.shape == (2, 5, 3)  # ⌈0.5 · 9⌉ frames, in time order
+    torch.testing.assert_close(frames, x[:, 0, :, 4:].transpose(1, 2))
+    # Quiet frames (pauses, or the noise between words) no longer move the score.
+    quiet = x.clone()
+    quiet[:, 0, 1:, :4] = torch.from_numpy(rng.normal(-5.0, 1.0, (2, 2, 4))).float()
+    torch.testing.assert_close(model.score(quiet), model.score(x))
+    everything = build_model("gmm", num_bins=3, n_components=2)
+    everything.load_state_dict(model.state_dict())
+    assert not torch.allclose(everything.score(quiet), everything.score(x))
+    for bad in ({"keep_loudest": 0.0}, {"keep_loudest": 1.5}, {"energy_row": 3}):
+        with pytest.raises(ParameterError, match="keep_loudest|energy_row"):
+            build_model("gmm", num_bins=3, n_components=2, **bad)

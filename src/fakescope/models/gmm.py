@@ -26,11 +26,20 @@ class GMMConfig:
     reg_covar: float = 1e-3
     max_frames: int = 200_000  # frames per class used for EM (random subset), bounding time and memory
     input_norm: str = "none"  # the baseline models raw LFCC
+    # Fit and score only the loudest frames of each input: this fraction of them, ranked by row `energy_row`
+    # (LFCC's c0, the mean log filter energy). Pauses carry no voice, only the recording's noise floor and
+    # silence length, which a detector must not learn; under noise they hold nothing but the noise.
+    keep_loudest: float = 1.0
+    energy_row: int = 0
 
     def __post_init__(self) -> None:
         for name in ("num_bins", "n_components", "max_iter", "max_frames"):
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"gmm {name} must be >= 1, got {getattr(self, name)}")
+        if not 0.0 < float(self.keep_loudest) <= 1.0:
+            raise ParameterError(f"gmm keep_loudest must be in (0, 1], got {self.keep_loudest}")
+        if not 0 <= int(self.energy_row) < int(self.num_bins):
+            raise ParameterError(f"gmm energy_row must be in 0..{int(self.num_bins) - 1}, got {self.energy_row}")
         if not self.reg_covar > 0:
             raise ParameterError(f"gmm reg_covar must be > 0, got {self.reg_covar}")
 
@@ -58,11 +67,17 @@ class GMM(SpoofModel):
         self.register_buffer("fitted", torch.zeros((), dtype=torch.uint8))
 
     def frames(self, x: torch.Tensor) -> torch.Tensor:
-        """The frame vectors the mixtures model: (B, 1, D, T) → (B, T, D)."""
+        """The frame vectors the mixtures model: (B, 1, D, T) → (B, T', D), T' = ⌈keep_loudest · T⌉ in time order."""
         check_spectrogram(x, self.name)
         if x.shape[2] != self.cfg.num_bins:
             raise ParameterError(f"gmm was built for {self.cfg.num_bins} feature rows, got {x.shape[2]}")
-        return self.norm(x)[:, 0].transpose(1, 2)  # (B, T, D)
+        frames = self.norm(x)[:, 0].transpose(1, 2)  # (B, T, D)
+        if self.cfg.keep_loudest >= 1.0:
+            return frames
+        energy = x[:, 0, self.cfg.energy_row, :]  # (B, T), before normalisation
+        keep = max(1, math.ceil(self.cfg.keep_loudest * energy.shape[-1]))
+        index = energy.topk(keep, dim=-1).indices.sort(dim=-1).values
+        return frames.gather(1, index.unsqueeze(-1).expand(-1, -1, frames.shape[-1]))
 
     def fit(self, *, bonafide_frames: np.ndarray, spoof_frames: np.ndarray, seed: int = 0) -> None:
         """Fit both mixtures with EM on (N, D) frame matrices (each subsampled to `max_frames`)."""
