@@ -133,7 +133,7 @@ def write_tables(rows: list[dict], out: Path) -> None:
     head = ["cell", "parameters", "epochs (best)", "train s", "× real time, 1 core", "dev EER %", "corpus eval EER %", f"{TEST_SOURCE} EER %"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        lines.append(f"| {r['model']} × {r['frontend']} | {r['parameters']:,} | {r['epochs']} ({r['best_epoch']}) | "
+        lines.append(f"| {r['cell']} | {r['parameters']:,} | {r['epochs']} ({r['best_epoch']}) | "
                      f"{r['train_seconds']:.0f} | {r['x_realtime_1core']:,} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |")
     for key, title, families in (("eval_families", "the corpus eval split", eval_families),
                                  ("test_families", TEST_SOURCE, test_families)):

@@ -63,7 +63,7 @@ def test_compare_models_writes_the_table(tmp_path):
     assert cell["eval_eer"] < 0.2 and cell["test_eer"] < 0.2  # tones vs voices: separable
     assert set(cell["eval_families"]) == {"formant"} and set(cell["test_families"]) == {"fam"}
     table = (out / "comparison.md").read_text()
-    assert "| gmm × lfcc |" in table and "speechresearch_msra EER %" in table
+    assert "| gmm-lfcc |" in table and "speechresearch_msra EER %" in table
     rows = list(csv.DictReader(open(out / "comparison.csv")))
     assert [r["cell"] for r in rows] == ["gmm-lfcc", "gmm-mel"]
     fusion = table.split("Score-level fusion")[1]
