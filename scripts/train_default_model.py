@@ -10,7 +10,9 @@ Laundering: with --launder-copies N, every training file also enters training N 
 chain per copy, `random:recorded` by default: recorded noise, measured and simulated rooms, channel filters,
 resampling, codecs). The GMM fits frames rather than batches, so it cannot launder in the loop; the copies
 are written once to OUT/laundered/ (resumable) and every run picks those of its own training files.
-Results: OUT/<run>/ (training runs), OUT/<run>/test/ (evaluation reports), OUT/summary.json.
+Results: OUT/<run>/ (training runs), OUT/<run>/test/ (evaluation reports), OUT/summary.json, and with both the
+final model and LOSO, OUT/heldout_families.md: EER by generator family and by attack type, pooled over every
+dev-real source scored by a model that never trained on it (the LOSO folds and the validation source).
 
     .venv/bin/python scripts/train_default_model.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/default \
         --launder-copies 1 --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir
@@ -20,13 +22,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import random
 import sys
+from collections import Counter
 from pathlib import Path
 
 from fakescope.datasets.manifest import ManifestRow, read_manifest, write_manifest
+from fakescope.evaluation.report import breakdown
 from fakescope.evaluation.run import evaluate_checkpoint
+from fakescope.evaluation.scores import read_scores
 from fakescope.launder import parse_attack
 from fakescope.launder.grids import Condition
 from fakescope.launder.runner import ResourceConfig, launder_manifest
@@ -80,6 +86,21 @@ def laundered_copies(rows: list[ManifestRow], out: Path, *, attack: str, copies:
         row.path = str((out / row.path).resolve())
         by_original.setdefault(original, []).append(row)
     return by_original
+
+
+def heldout_families(out: Path, real: list[ManifestRow], runs: list[str], min_files: int = 10) -> str:
+    """Markdown: EER per family and per attack type over the held-out dev-real trials of `runs` (pooled)."""
+    meta = {row.utt_id: row for row in real}
+    rows = [r for run_name in runs for r in read_scores(out / run_name / "test" / "scores.csv") if r.utt_id in meta]
+    lines = [f"Held-out dev-real trials pooled over {', '.join(runs)}: {len(rows)} files.", ""]
+    for title, key in (("generator family", lambda m: m.family), ("attack type", lambda m: m.extra["attack_type"])):
+        keyed = [dataclasses.replace(r, attack=key(meta[r.utt_id]) if r.label == "spoof" else "-") for r in rows]
+        counts = Counter(r.attack for r in keyed if r.label == "spoof")
+        table = sorted((e for e in breakdown(keyed, key="attack", threshold=0.0) if counts[e["attack"]] >= min_files),
+                       key=lambda e: e["eer"])
+        lines += [f"| {title} (≥ {min_files} spoofs) | spoofs | EER % |", "|---|---:|---:|"]
+        lines += [f"| {e['attack']} | {counts[e['attack']]} | {100 * e['eer']:.1f} |" for e in table] + [""]
+    return "\n".join(lines)
 
 
 def run(name: str, out: Path, config_path: Path, train_rows, dev_rows, test_rows, overrides: dict) -> dict:
@@ -151,6 +172,9 @@ def main() -> int:
             summaries.append(run(f"loso-{source}", args.out, args.config, train_rows, corpus_dev + validation, test_rows,
                                  {"train.epochs": args.loso_epochs}))
     (args.out / "summary.json").write_text(json.dumps(summaries, indent=2) + "\n", encoding="utf-8")
+    if args.what == "all":
+        runs = [s["run"] for s in summaries]  # the final model's test rows hold the validation source
+        (args.out / "heldout_families.md").write_text(heldout_families(args.out, real, runs) + "\n", encoding="utf-8")
     return 0
 
 

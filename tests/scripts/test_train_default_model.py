@@ -50,3 +50,28 @@ def test_laundered_copies_are_new_files_with_unique_ids_keyed_by_their_original(
     again = script.laundered_copies(rows, out, attack="noise:white:snr=10", copies=2, seed=1,
                                     resources=ResourceConfig(), workers=1)  # resumes: nothing is redone
     assert [r.utt_id for g in again.values() for r in g] == [r.utt_id for r in made]
+
+
+def test_heldout_families_pools_the_held_out_runs_by_family_and_attack_type(tmp_path):
+    script = _script()
+    real = []
+    for i in range(40):
+        spoof = i % 2 == 1
+        family = ("A" if i % 4 == 1 else "B") if spoof else ""
+        real.append(ManifestRow(utt_id=f"dr{i:05d}", path=f"{i}.flac", label="spoof" if spoof else "bonafide",
+                                speaker="s", attack="gen" if spoof else "-", source="one" if i < 20 else "two",
+                                split="-", duration_s=1.0, family=family,
+                                extra={"attack_type": "tts" if family == "A" else ("vocoder" if spoof else "none")}))
+    for run_name, part in (("loso-one", real[:20]), ("final", real[20:])):
+        folder = tmp_path / run_name / "test"
+        folder.mkdir(parents=True)
+        with open(folder / "scores.csv", "w") as handle:
+            handle.write("utt_id,score,label,attack,source\n")
+            for row in part:  # family A spoofs score like bona fide (EER 50 %), family B far below (EER 0 %)
+                score = 1.0 if row.label == "bonafide" or row.family == "A" else -1.0
+                handle.write(f"{row.utt_id},{score},{row.label},{row.attack},{row.source}\n")
+            handle.write("FS_E_1,0.5,bonafide,-,corpus\n")  # corpus rows of the final model's test set are left out
+    text = script.heldout_families(tmp_path, real, ["loso-one", "final"])
+    assert "40 files" in text
+    assert "| B | 10 | 0.0 |" in text and "| A | 10 | 50.0 |" in text
+    assert "| vocoder | 10 | 0.0 |" in text and "| tts | 10 | 50.0 |" in text
