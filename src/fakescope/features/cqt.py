@@ -68,6 +68,29 @@ def octave_basis(freqs: np.ndarray, *, sample_rate: float, alpha: float) -> tupl
     return np.fft.fft(basis, n=n_fft, axis=1)[:, : n_fft // 2 + 1], int(n_fft)
 
 
+def octave_plan(centres: np.ndarray, *, sample_rate: int, hop_length: int,
+                bins_per_octave: int) -> list[tuple[int, int, bool, np.ndarray]]:
+    """Per octave, top first: (n_fft, hop, halve afterwards, complex basis (bins, n_fft // 2 + 1)).
+
+    Octaves run from the top bin down (the lowest may be partial); the signal is halved after an octave while
+    the hop stays even, as librosa.cqt does. Each basis carries librosa.cqt's scale: the rate change undone
+    (the filters shrink with it) and the response divided by sqrt(filter length at the input rate).
+    """
+    alpha = relative_bandwidth(bins_per_octave)
+    plan, rate, hop = [], float(sample_rate), hop_length
+    n_bins = len(centres)
+    for top in range(n_bins, 0, -bins_per_octave):
+        freqs = centres[max(0, top - bins_per_octave) : top]
+        basis, n_fft = octave_basis(freqs, sample_rate=rate, alpha=alpha)
+        lengths, _ = librosa.filters.wavelet_lengths(freqs=freqs, sr=sample_rate, window="hann", filter_scale=1, alpha=alpha)
+        halve = hop % 2 == 0
+        plan.append((n_fft, hop, halve, basis * (sample_rate / rate) / np.sqrt(lengths)[:, None]))
+        if halve:
+            hop //= 2
+            rate /= 2.0
+    return plan
+
+
 @FRONTENDS.register("cqt")
 class ConstantQSpectrogram(FrontEnd):
     """Log-power constant-Q spectrogram in dB. (B, T) → (B, 1, n_bins, frames).
@@ -108,51 +131,21 @@ class ConstantQSpectrogram(FrontEnd):
             super().__init__(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, win_length=None, window="hann")
             self.register_buffer("basis", torch.from_numpy(basis), persistent=False)  # (n_bins, n_fft//2+1)
         else:
-            self._octaves = self._plan_octaves(centres, sample_rate, hop_length, bins_per_octave)
-            super().__init__(sample_rate=sample_rate, n_fft=self._octaves[0][0], hop_length=hop_length,
-                             win_length=None, window="hann")
-            self._register_octaves(centres, sample_rate, hop_length, bins_per_octave)
+            plan = octave_plan(centres, sample_rate=sample_rate, hop_length=hop_length, bins_per_octave=bins_per_octave)
+            super().__init__(sample_rate=sample_rate, n_fft=plan[0][0], hop_length=hop_length, win_length=None, window="hann")
+            self._octaves = [(n_fft, hop, halve) for n_fft, hop, halve, _ in plan]
+            for index, (*_, basis) in enumerate(plan):
+                # Real and imaginary parts as separate real matrices: complex matmuls do not export to ONNX.
+                self.register_buffer(f"octave{index}_real", torch.from_numpy(basis.real.T.astype(np.float32)), persistent=False)
+                self.register_buffer(f"octave{index}_imag", torch.from_numpy(basis.imag.T.astype(np.float32)), persistent=False)
+            taps = scipy.signal.firwin(HALVING_TAPS, 0.5, window=("kaiser", HALVING_KAISER_BETA))
+            self.register_buffer("halving_filter", torch.from_numpy(taps.astype(np.float32)), persistent=False)
         self.register_buffer("centre_freqs", torch.from_numpy(centres).float(), persistent=False)
         self.method = method
         self._n_bins = n_bins
         self.top_db = top_db
         self.params = dict(sample_rate=sample_rate, hop_length=hop_length, fmin=fmin, fmax=fmax,
                            bins_per_octave=bins_per_octave, n_bins=n_bins, top_db=top_db, method=method)
-
-    @staticmethod
-    def _octave_slices(n_bins: int, bins_per_octave: int) -> list[slice]:
-        """Bin ranges from the top octave down (the lowest may be partial)."""
-        return [slice(max(0, n_bins - bins_per_octave * (i + 1)), n_bins - bins_per_octave * i)
-                for i in range(math.ceil(n_bins / bins_per_octave))]
-
-    def _plan_octaves(self, centres, sample_rate, hop_length, bins_per_octave) -> list[tuple[int, int, bool]]:
-        """(n_fft, hop, halve afterwards) per octave, top first. Halving stops when the hop turns odd, as in librosa."""
-        plan, rate, hop = [], float(sample_rate), hop_length
-        self._bases: list[np.ndarray] = []
-        alpha = relative_bandwidth(bins_per_octave)
-        for octave in self._octave_slices(len(centres), bins_per_octave):
-            basis, n_fft = octave_basis(centres[octave], sample_rate=rate, alpha=alpha)
-            # librosa.cqt's scale: undo the rate change (the filters shrink with it), then divide the response
-            # by sqrt(filter length at the input rate).
-            full_lengths, _ = librosa.filters.wavelet_lengths(freqs=centres[octave], sr=sample_rate, window="hann",
-                                                              filter_scale=1, alpha=alpha)
-            basis = basis * (sample_rate / rate) / np.sqrt(full_lengths)[:, None]
-            self._bases.append(basis)
-            halve = hop % 2 == 0
-            plan.append((n_fft, hop, halve))
-            if halve:
-                hop //= 2
-                rate /= 2.0
-        return plan
-
-    def _register_octaves(self, centres, sample_rate, hop_length, bins_per_octave) -> None:
-        for index, basis in enumerate(self._bases):
-            # Real and imaginary parts as separate real matrices: complex matmuls do not export to ONNX.
-            self.register_buffer(f"octave{index}_real", torch.from_numpy(basis.real.T.astype(np.float32)), persistent=False)
-            self.register_buffer(f"octave{index}_imag", torch.from_numpy(basis.imag.T.astype(np.float32)), persistent=False)
-        del self._bases
-        taps = scipy.signal.firwin(HALVING_TAPS, 0.5, window=("kaiser", HALVING_KAISER_BETA))
-        self.register_buffer("halving_filter", torch.from_numpy(taps.astype(np.float32)).view(1, 1, -1), persistent=False)
 
     @property
     def num_bins(self) -> int:
@@ -194,6 +187,6 @@ class ConstantQSpectrogram(FrontEnd):
         length = signal.shape[-1]
         size = length + taps - 1
         size += size % 2
-        spectrum = torch.fft.rfft(signal, n=size) * torch.fft.rfft(self.halving_filter.view(-1), n=size)
+        spectrum = torch.fft.rfft(signal, n=size) * torch.fft.rfft(self.halving_filter, n=size)
         filtered = torch.fft.irfft(spectrum, n=size)[..., taps // 2 : taps // 2 + length]  # centred, as "same"
         return filtered[..., ::2]
