@@ -206,3 +206,24 @@ def test_bad_parameters_name_the_range(name, params, message):
 def test_unknown_frontend_lists_choices():
     with pytest.raises(ParameterError, match="choose one of: cqt, lfcc, mel, stft"):
         build_frontend("mfcc")
+
+
+@pytest.mark.slow
+def test_cqt_multirate_exports_to_onnx(rng):
+    """The multi-rate CQT's FFT convolution, strided halving and split complex products survive ONNX export."""
+    import onnxruntime
+
+    frontend = build_frontend("cqt").eval()
+    program = torch.onnx.export(frontend, (torch.zeros(2, 16000),), input_names=["waveforms"], output_names=["spec"],
+                                dynamic_shapes={"waveform": {0: torch.export.Dim("batch", min=1, max=64)}},
+                                dynamo=True, external_data=False, verbose=False)
+    session = onnxruntime.InferenceSession(program.model_proto.SerializeToString())
+    batch = (rng.standard_normal((3, 16000)) * 0.1).astype(np.float32)
+    ours = frontend(torch.from_numpy(batch)).numpy()
+    theirs = session.run(None, {"waveforms": batch})[0]
+    # onnxruntime's FFTs round differently in float32: measured 0.07 dB at most within 20 dB of the peak, 99 % of
+    # the bins within 60 dB under 0.05 dB (up to 1 dB on a few bins near -60 dB).
+    diff = np.abs(theirs - ours)
+    assert theirs.shape == ours.shape
+    assert diff[ours > ours.max() - 20.0].max() < 0.2
+    assert np.percentile(diff[ours > ours.max() - 60.0], 99) < 0.1
