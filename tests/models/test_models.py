@@ -195,6 +195,10 @@ def test_gmm_keep_loudest_fits_and_scores_only_the_loudest_frames():
     everything = build_model("gmm", num_bins=3, n_components=2)
     everything.load_state_dict(model.state_dict())
     assert not torch.allclose(everything.score(quiet), everything.score(x))
-    for bad in ({"keep_loudest": 0.0}, {"keep_loudest": 1.5}, {"energy_row": 3}):
+    by_mean = build_model("gmm", num_bins=3, n_components=2, keep_loudest=0.5, energy_row=-1)
+    level = x.clone()
+    level[:, 0] = torch.arange(9, dtype=torch.float32).flip(0)  # every row falls over time: the first frames are loudest
+    torch.testing.assert_close(by_mean.frames(level), level[:, 0, :, :5].transpose(1, 2))
+    for bad in ({"keep_loudest": 0.0}, {"keep_loudest": 1.5}, {"energy_row": 3}, {"energy_row": -2}):
         with pytest.raises(ParameterError, match="keep_loudest|energy_row"):
             build_model("gmm", num_bins=3, n_components=2, **bad)

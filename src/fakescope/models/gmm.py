@@ -27,8 +27,9 @@ class GMMConfig:
     max_frames: int = 200_000  # frames per class used for EM (random subset), bounding time and memory
     input_norm: str = "none"  # the baseline models raw LFCC
     # Fit and score only the loudest frames of each input: this fraction of them, ranked by row `energy_row`
-    # (LFCC's c0, the mean log filter energy). Pauses carry no voice, only the recording's noise floor and
-    # silence length, which a detector must not learn; under noise they hold nothing but the noise.
+    # (0: LFCC's c0, the mean log filter energy) or, with -1, by the mean over all rows (a log spectrogram's
+    # mean level: mel, CQT, STFT). Pauses carry no voice, only the recording's noise floor and silence
+    # length, which a detector must not learn; under noise they hold nothing but the noise.
     keep_loudest: float = 1.0
     energy_row: int = 0
 
@@ -38,8 +39,9 @@ class GMMConfig:
                 raise ParameterError(f"gmm {name} must be >= 1, got {getattr(self, name)}")
         if not 0.0 < float(self.keep_loudest) <= 1.0:
             raise ParameterError(f"gmm keep_loudest must be in (0, 1], got {self.keep_loudest}")
-        if not 0 <= int(self.energy_row) < int(self.num_bins):
-            raise ParameterError(f"gmm energy_row must be in 0..{int(self.num_bins) - 1}, got {self.energy_row}")
+        if not -1 <= int(self.energy_row) < int(self.num_bins):
+            raise ParameterError(f"gmm energy_row must be -1 (mean of the rows) or in 0..{int(self.num_bins) - 1}, "
+                                 f"got {self.energy_row}")
         if not self.reg_covar > 0:
             raise ParameterError(f"gmm reg_covar must be > 0, got {self.reg_covar}")
 
@@ -74,7 +76,8 @@ class GMM(SpoofModel):
         frames = self.norm(x)[:, 0].transpose(1, 2)  # (B, T, D)
         if self.cfg.keep_loudest >= 1.0:
             return frames
-        energy = x[:, 0, self.cfg.energy_row, :]  # (B, T), before normalisation
+        row = self.cfg.energy_row
+        energy = x[:, 0].mean(dim=1) if row == -1 else x[:, 0, row, :]  # (B, T), before normalisation
         keep = max(1, math.ceil(self.cfg.keep_loudest * energy.shape[-1]))
         index = energy.topk(keep, dim=-1).indices.sort(dim=-1).values
         return frames.gather(1, index.unsqueeze(-1).expand(-1, -1, frames.shape[-1]))
