@@ -49,8 +49,9 @@ def family_eers(scores_csv: Path, family_of: dict[str, str]) -> dict[str, float]
     return {entry["attack"]: entry["eer"] for entry in breakdown(rows, key="attack", threshold=0.0)}
 
 
-def realtime_factor(checkpoint: str, *, seconds: float = 60.0) -> float:
-    """Audio seconds scored per wall second by the checkpoint's pipeline on one CPU thread, in its crop-length windows."""
+def realtime_factor(checkpoint: str, *, seconds: float = 60.0, repeats: int = 3) -> float:
+    """Audio seconds scored per wall second by the checkpoint's pipeline on one CPU thread, in its crop-length
+    windows: the best of `repeats` passes, the one least disturbed by other processes."""
     loaded = load_pipeline(checkpoint)
     window = int(round(float(loaded.config["input"].get("crop_seconds", 4.0)) * 16000))
     batch = torch.from_numpy(np.random.default_rng(0).standard_normal((int(seconds * 16000) // window, window)).astype(np.float32))
@@ -59,9 +60,12 @@ def realtime_factor(checkpoint: str, *, seconds: float = 60.0) -> float:
     try:
         with torch.inference_mode():
             loaded.pipeline(batch[:2])  # warm-up
-            start = time.perf_counter()
-            loaded.pipeline(batch)
-            return batch.numel() / 16000 / (time.perf_counter() - start)
+            walls = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                loaded.pipeline(batch)
+                walls.append(time.perf_counter() - start)
+            return batch.numel() / 16000 / min(walls)
     finally:
         torch.set_num_threads(threads)
 
@@ -167,6 +171,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--grid", type=Path, default=CONFIGS / "grids" / "model_comparison.yaml")
     parser.add_argument("--cells", nargs="*", help="run only these cells (default: all of the grid)")
+    parser.add_argument("--remeasure-speed", action="store_true",
+                        help="time every cell again, one after another (a cell's speed is taken right after it trains, "
+                             "under whatever else runs then; this pass puts them all under the same load)")
     args = parser.parse_args()
 
     grid = read_yaml(args.grid)
@@ -182,6 +189,10 @@ def main() -> int:
     family_of = {r.utt_id: r.family or r.attack for r in rows if r.label == "spoof"}
     results = [run_cell(name, cell, grid.get("common") or {}, manifest, args.out, family_of)
                for name, cell in grid["cells"].items() if not args.cells or name in args.cells]
+    if args.remeasure_speed:
+        for row in results:
+            row["x_realtime_1core"] = round(realtime_factor(str(args.out / row["cell"] / "model.safetensors")))
+            write_text_atomic(args.out / row["cell"] / "cell.json", json.dumps(row, indent=2) + "\n")
     write_tables(results, args.out)
     print((args.out / "comparison.md").read_text(encoding="utf-8"))
     return 0

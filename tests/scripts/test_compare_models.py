@@ -68,8 +68,10 @@ def test_compare_models_writes_the_table(tmp_path):
     assert [r["cell"] for r in rows] == ["gmm-lfcc", "gmm-mel"]
     fusion = table.split("Score-level fusion")[1]
     assert "| gmm-lfcc + gmm-mel |" in fusion  # the only pair, ranked with the two single cells
-    # A second run resumes: the finished cell is read back, not trained again.
+    # A second run resumes: the finished cell is read back, not trained again; its speed can be taken again.
     again = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_models.py"), "--corpus", str(corpus),
-                            "--dev-real", str(dev_real), "--out", str(out), "--grid", str(grid)],
+                            "--dev-real", str(dev_real), "--out", str(out), "--grid", str(grid), "--remeasure-speed"],
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "gmm fitted" not in again.stdout
+    retimed = json.loads((out / "gmm-lfcc" / "cell.json").read_text())
+    assert retimed["x_realtime_1core"] > 0 and retimed["dev_eer"] == cell["dev_eer"]
