@@ -122,3 +122,18 @@ def test_training_state_round_trip_restores_optimizer(tmp_path):
     with pytest.raises(CheckpointError, match="not a training state"):
         load_training_state(save_checkpoint(tmp_path / "m.safetensors", tensors={}, config={}), pipeline=fresh,
                             optimizer=None, scaler=None)
+
+
+def test_a_cqt_checkpoint_from_before_the_multirate_cqt_keeps_the_pseudo_cqt(tmp_path):
+    from fakescope.training.checkpoint import load_pipeline
+
+    old = {"name": "cqt", "sample_rate": 16000, "hop_length": 160, "fmin": 32.703, "fmax": 7600.0,
+           "bins_per_octave": 12, "n_bins": 95, "top_db": None}  # no "method": written before it existed
+    config = {"frontend": old, "morphology": [], "model": {"name": "lcnn", "num_bins": 95}, "input": {}}
+    save_checkpoint(tmp_path / "old.safetensors", tensors={}, config=config)
+    assert read_checkpoint(tmp_path / "old.safetensors")[0]["frontend"]["method"] == "pseudo"
+    current = {**config, "frontend": {**old, "method": "multirate"}}
+    save_checkpoint(tmp_path / "new.safetensors", tensors={}, config=current)
+    assert read_checkpoint(tmp_path / "new.safetensors")[0]["frontend"]["method"] == "multirate"
+    with pytest.raises(CheckpointError, match="weights do not match"):  # the front-end itself rebuilds fine
+        load_pipeline(tmp_path / "old.safetensors")

@@ -66,7 +66,19 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, 
         config = json.loads(metadata["config"])
     except (KeyError, json.JSONDecodeError) as exc:
         raise CheckpointError(f"{path}: its config metadata is missing or not JSON ({exc})") from None
-    return config, tensors
+    return in_current_terms(config), tensors
+
+
+def in_current_terms(config: dict[str, Any]) -> dict[str, Any]:
+    """An older checkpoint's config, with the defaults it was trained under made explicit.
+
+    A CQT front-end saved without `method` predates the multi-rate CQT: it ran the full-rate pseudo-CQT, whose
+    levels differ, so rebuilding it with today's default would feed the model other features.
+    """
+    frontend = config.get("frontend")
+    if isinstance(frontend, dict) and frontend.get("name") == "cqt" and "method" not in frontend:
+        config = {**config, "frontend": {**frontend, "method": "pseudo"}}
+    return config
 
 
 def model_tensors(pipeline: nn.Module) -> dict[str, torch.Tensor]:
