@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import itertools
 import json
 import sys
@@ -25,11 +24,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_default_model import VALIDATION_SOURCE, corpus_rows, dev_real_rows, with_split  # noqa: E402
+from train_default_model import VALIDATION_SOURCE, corpus_rows, dev_real_rows, eer_by_group, with_split  # noqa: E402
 
 from fakescope.datasets.manifest import write_manifest  # noqa: E402
 from fakescope.evaluation.metrics import eer  # noqa: E402
-from fakescope.evaluation.report import breakdown  # noqa: E402
 from fakescope.evaluation.run import evaluate_checkpoint  # noqa: E402
 from fakescope.evaluation.scores import read_scores  # noqa: E402
 from fakescope.fileio import atomic_path, read_yaml, write_text_atomic  # noqa: E402
@@ -40,13 +38,6 @@ from fakescope.training.loop import train  # noqa: E402
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 TEST_SOURCE = "speechresearch_msra"
 MIN_REALTIME = 100  # issue 5: the default model scores at least 100x real time on one CPU core
-
-
-def family_eers(scores_csv: Path, family_of: dict[str, str]) -> dict[str, float]:
-    """EER of every spoof family against all bona fide trials of the same score file (the per-attack breakdown
-    of the evaluation report, with each spoof's family in place of its attack)."""
-    rows = [dataclasses.replace(r, attack=family_of.get(r.utt_id, "?")) for r in read_scores(scores_csv)]
-    return {entry["attack"]: entry["eer"] for entry in breakdown(rows, key="attack", threshold=0.0)}
 
 
 def realtime_factor(checkpoint: str, *, seconds: float = 60.0, repeats: int = 3) -> float:
@@ -87,7 +78,7 @@ def run_cell(name: str, cell: dict, common: dict, manifest: Path, out: Path, fam
     for split in ("eval", "test"):
         metrics, _ = evaluate_checkpoint(result.checkpoint, out_dir=folder / split, manifest=manifest, splits=[split])
         row[f"{split}_eer"] = metrics["eer"]
-        row[f"{split}_families"] = family_eers(folder / split / "scores.csv", family_of)
+        row[f"{split}_families"] = eer_by_group(read_scores(folder / split / "scores.csv"), family_of)
     write_text_atomic(done, json.dumps(row, indent=2) + "\n")
     print(json.dumps({k: v for k, v in row.items() if not k.endswith("families")}), flush=True)
     return row

@@ -88,18 +88,25 @@ def laundered_copies(rows: list[ManifestRow], out: Path, *, attack: str, copies:
     return by_original
 
 
+def eer_by_group(rows: list, group_of: dict[str, str]) -> dict[str, float]:
+    """EER of each group of spoofs (utt_id → group, e.g. the generator family) against all bona fide trials:
+    the evaluation report's per-attack breakdown with each spoof's group in place of its attack."""
+    keyed = [dataclasses.replace(r, attack=group_of.get(r.utt_id, "?")) for r in rows]
+    return {entry["attack"]: entry["eer"] for entry in breakdown(keyed, key="attack", threshold=0.0)}
+
+
 def heldout_families(out: Path, real: list[ManifestRow], runs: list[str], min_files: int = 10) -> str:
     """Markdown: EER per family and per attack type over the held-out dev-real trials of `runs` (pooled)."""
     meta = {row.utt_id: row for row in real}
     rows = [r for run_name in runs for r in read_scores(out / run_name / "test" / "scores.csv") if r.utt_id in meta]
     lines = [f"Held-out dev-real trials pooled over {', '.join(runs)}: {len(rows)} files.", ""]
     for title, key in (("generator family", lambda m: m.family), ("attack type", lambda m: m.extra["attack_type"])):
-        keyed = [dataclasses.replace(r, attack=key(meta[r.utt_id]) if r.label == "spoof" else "-") for r in rows]
-        counts = Counter(r.attack for r in keyed if r.label == "spoof")
-        table = sorted((e for e in breakdown(keyed, key="attack", threshold=0.0) if counts[e["attack"]] >= min_files),
-                       key=lambda e: e["eer"])
+        group_of = {r.utt_id: key(meta[r.utt_id]) for r in rows if r.label == "spoof"}
+        counts = Counter(group_of.values())
+        table = sorted(((g, e) for g, e in eer_by_group(rows, group_of).items() if counts[g] >= min_files),
+                       key=lambda item: item[1])  # breakdown lists groups by name, so ties stay in name order
         lines += [f"| {title} (≥ {min_files} spoofs) | spoofs | EER % |", "|---|---:|---:|"]
-        lines += [f"| {e['attack']} | {counts[e['attack']]} | {100 * e['eer']:.1f} |" for e in table] + [""]
+        lines += [f"| {group} | {counts[group]} | {100 * value:.1f} |" for group, value in table] + [""]
     return "\n".join(lines)
 
 
