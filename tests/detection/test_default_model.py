@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from fakescope.audio.synthetic import voice_like
 from fakescope.detection import DEFAULT_CHECKPOINT, Detector
@@ -26,3 +27,16 @@ def test_detector_is_public_api():
     import fakescope
 
     assert fakescope.Detector is Detector
+
+
+@pytest.mark.slow
+def test_default_model_exports_to_onnx_and_scores_alike(tmp_path):
+    """The shipped graph (stacked LFCC and excitation front-ends, two-stream GMM) runs the same in onnxruntime."""
+    from fakescope.detection.export import export_onnx
+
+    onnx_path = export_onnx(DEFAULT_CHECKPOINT, tmp_path / "default.onnx")
+    audio = (voice_like(seconds=9.0, rng=np.random.default_rng(3)).samples, 16000)
+    ours = Detector.from_checkpoint().scan(audio, name="x.wav")
+    theirs = Detector.from_checkpoint(onnx_path).scan(audio, name="x.wav")
+    np.testing.assert_allclose([w.score for w in theirs.windows], [w.score for w in ours.windows], atol=1e-3)
+    assert abs(theirs.p_fake - ours.p_fake) < 1e-3

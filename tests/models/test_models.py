@@ -202,3 +202,34 @@ def test_gmm_keep_loudest_fits_and_scores_only_the_loudest_frames():
     for bad in ({"keep_loudest": 0.0}, {"keep_loudest": 1.5}, {"energy_row": 3}, {"energy_row": -2}):
         with pytest.raises(ParameterError, match="keep_loudest|energy_row"):
             build_model("gmm", num_bins=3, n_components=2, **bad)
+
+
+def test_gmm_streams_are_independent_mixtures_weighted_in_the_score():
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(4)
+    bona = np.hstack([rng.normal(1.0, 1.0, (500, 4)), rng.normal(0.0, 0.5, (500, 2))])
+    spoof = np.hstack([rng.normal(-1.0, 1.5, (500, 4)), rng.normal(2.0, 0.5, (500, 2))])
+    model = build_model("gmm", num_bins=6, n_components=3, max_iter=50, streams=[4, 2], stream_components=[3, 2],
+                        stream_weights=[1.0, 2.5])
+    model.fit(bonafide_frames=bona, spoof_frames=spoof, seed=5)
+    assert model.means.shape == (2, 3, 4) and model.means_1.shape == (2, 2, 2)
+    frames = rng.normal(0.5, 1.5, (2, 7, 6))
+    expected = np.zeros((2, 7, 2))
+    for index, (data, cols, k, weight) in enumerate(
+            ((spoof, slice(0, 4), 3, 1.0), (spoof, slice(4, 6), 2, 2.5), (bona, slice(0, 4), 3, 1.0), (bona, slice(4, 6), 2, 2.5))):
+        reference = GaussianMixture(k, covariance_type="diag", max_iter=50, reg_covar=1e-3, random_state=5).fit(data[:, cols])
+        expected[..., index // 2] += weight * reference.score_samples(frames[..., cols].reshape(-1, cols.stop - cols.start)).reshape(2, 7)
+    ll = model.frame_log_likelihood(torch.from_numpy(frames))
+    np.testing.assert_allclose(ll.numpy(), expected, rtol=1e-6)
+    # The checkpoint round trip keeps every stream (stream 0 under the single-mixture names).
+    again = build_model("gmm", **{k: v for k, v in model.config().items() if k != "name"})
+    again.load_state_dict(model.state_dict())
+    x = torch.from_numpy(frames).transpose(1, 2).unsqueeze(1).float()
+    torch.testing.assert_close(again.score(x), model.score(x))
+    for bad, message in (({"streams": [4, 1]}, "summing to num_bins"), ({"streams": [6, 0]}, "summing"),
+                         ({"streams": [4, 2], "stream_weights": [1.0]}, "one value per stream"),
+                         ({"streams": [4, 2], "stream_components": [3, 0]}, "stream_components"),
+                         ({"streams": [4, 2], "stream_weights": [0.0, 0.0]}, "not all 0")):
+        with pytest.raises(ParameterError, match=message):
+            build_model("gmm", num_bins=6, n_components=2, **bad)

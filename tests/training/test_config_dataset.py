@@ -41,7 +41,10 @@ def test_every_cell_of_the_model_comparison_builds_its_pipeline():
         config = load_config(folder / cell["config"], overrides=overrides,
                              names={"frontend": cell["frontend"]} if "frontend" in cell else None)
         pipeline = build_pipeline(frontend=config.frontend, morphology=config.morphology, model=config.model)
-        runs = f"{pipeline.model.name}-{config.frontend['name']}"
+        frontend = config.frontend["name"]
+        if frontend == "stack":  # a stack is named by its members, e.g. gmm-lfcc-excitation
+            frontend = "-".join(member["name"] for member in pipeline.frontend.config()["members"])
+        runs = f"{pipeline.model.name}-{frontend}"
         assert name == runs or name.startswith(runs + "-")  # the cell's name says what it runs (+ a variant)
         pairs.add(runs)
     assert len(pairs) >= 8  # distinct model × front-end pairs
