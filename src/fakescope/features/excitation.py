@@ -10,17 +10,17 @@ envelope leaves that excitation, the residual, and a few numbers describe its sh
     codec2, WORLD's minimum-phase pulses) are far peakier, and Griffin-Lim's re-estimated phase smears
     them towards Gaussian noise;
   - crest factor (log): the largest residual sample over its RMS, the same property seen by one sample;
-  - kurtosis in sub-bands (log): the pulses of real speech are not equally sharp at every frequency,
-    a vocoder's usually are;
+  - kurtosis in sub-bands (log): in which bands the pulses are sharp, which differs between glottal
+    pulses and a synthetic excitation;
   - the strongest normalised autocorrelation peak of the residual at pitch lags (60–400 Hz by default):
     how periodic the excitation is. It is not divided by the window's own autocorrelation (as Boersma's
     pitch tracker does), which would amplify noise at lags near the window length; a perfectly periodic
     pulse train reads as the window's autocorrelation at its period (0.56 at 8 ms for 25 ms Hamming).
 
-Written here because no maintained library computes per-frame LPC residual statistics in a batched,
-differentiable and ONNX-exportable way (librosa.lpc is per signal and NumPy only). Everything below is
-matrix products, shifts and reductions, so it runs in one graph with the other front-ends and exports
-to ONNX. The frames are the same as every STFT front-end's with the same n_fft and hop (centred,
+Written here because no maintained library computes per-frame LPC residual statistics inside a torch
+graph: librosa.lpc fits the coefficients in NumPy, outside the graph that the detector exports to ONNX.
+Everything below is FFTs, elementwise products and reductions, so it runs in one batched graph with the
+other front-ends, on CPU or GPU, and exports to ONNX. The frames are the same as every STFT front-end's with the same n_fft and hop (centred,
 zero-padded), so its rows stack with LFCC rows frame by frame (`features/stack.py`).
 """
 
