@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ..errors import ParameterError
-from .base import FRONTENDS, FrontEnd
+from .base import FRONTENDS, FrontEnd, frontend_from_config
 
 
 # The default: the spectral envelope over the band every channel keeps, and the shape of the excitation.
@@ -27,8 +27,6 @@ class Stack(FrontEnd):
     name = "stack"
 
     def __init__(self, *, members: list[dict[str, Any]] | None = None, sample_rate: int | None = None) -> None:
-        from .base import frontend_from_config
-
         members = DEFAULT_MEMBERS if members is None else members
         members = [dict(member) for member in members] if isinstance(members, (list, tuple)) else members
         if not members or not all(isinstance(member, dict) and "name" in member for member in members):
