@@ -168,6 +168,9 @@ def main() -> int:
     args = parser.parse_args()
 
     grid = read_yaml(args.grid)
+    unknown = sorted(set(args.cells or []) - set(grid["cells"]))
+    if unknown:
+        raise SystemExit(f"{args.grid}: no cell(s) {', '.join(unknown)}; it has: {', '.join(grid['cells'])}")
     corpus = corpus_rows(args.corpus)
     real = dev_real_rows(args.dev_real)
     rows = (with_split([r for r in corpus if r.split == "train"] + [r for r in real if r.source not in (TEST_SOURCE, VALIDATION_SOURCE)], "train")
@@ -184,7 +187,14 @@ def main() -> int:
         for row in results:
             row["x_realtime_1core"] = round(realtime_factor(str(args.out / row["cell"] / "model.safetensors")))
             write_text_atomic(args.out / row["cell"] / "cell.json", json.dumps(row, indent=2) + "\n")
-    write_tables(results, args.out)
+    # The report covers every finished cell of the grid, not only those run now: running one new cell must
+    # not replace the whole grid's tables (and fusions) by a one-row table.
+    by_name = {row["cell"]: row for row in results}
+    for name in grid["cells"]:
+        done = args.out / name / "cell.json"
+        if name not in by_name and done.is_file():
+            by_name[name] = json.loads(done.read_text(encoding="utf-8"))
+    write_tables([by_name[name] for name in grid["cells"] if name in by_name], args.out)
     print((args.out / "comparison.md").read_text(encoding="utf-8"))
     return 0
 

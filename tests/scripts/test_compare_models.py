@@ -75,3 +75,14 @@ def test_compare_models_writes_the_table(tmp_path):
     assert again.returncode == 0 and "gmm fitted" not in again.stdout
     retimed = json.loads((out / "gmm-lfcc" / "cell.json").read_text())
     assert retimed["x_realtime_1core"] > 0 and retimed["dev_eer"] == cell["dev_eer"]
+    # Running one cell keeps the whole grid's report: the other finished cell stays in the tables and fusions.
+    one = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_models.py"), "--corpus", str(corpus),
+                          "--dev-real", str(dev_real), "--out", str(out), "--grid", str(grid), "--cells", "gmm-mel"],
+                         capture_output=True, text=True, timeout=300)
+    assert one.returncode == 0, one.stderr[-2000:]
+    assert [r["cell"] for r in csv.DictReader(open(out / "comparison.csv"))] == ["gmm-lfcc", "gmm-mel"]
+    assert "| gmm-lfcc + gmm-mel |" in (out / "comparison.md").read_text()
+    typo = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_models.py"), "--corpus", str(corpus),
+                           "--dev-real", str(dev_real), "--out", str(out), "--grid", str(grid), "--cells", "gmm-mfcc"],
+                          capture_output=True, text=True, timeout=300)
+    assert typo.returncode != 0 and "no cell(s) gmm-mfcc" in typo.stderr
