@@ -4,7 +4,8 @@ Both compute the same six rows per 10-ms frame (LPC order 20 by autocorrelation,
 factor, kurtosis in three FIR sub-bands, pitch-lag autocorrelation peak) on the same generated speech-like clips
 (fakescope.audio.synthetic.voice_like), on one thread:
   (a) the obvious implementation: per frame, scipy.linalg.solve_toeplitz, scipy.signal.lfilter and np.convolve
-      (what a user would write with the libraries; tests/features/test_excitation.py checks the two agree)
+      (what a user would write with the libraries: tests/features/excitation_reference.py, the same reference
+      tests/features/test_excitation.py checks the front-end against)
   (b) features/excitation.py: the whole batch at once (FFT products, batched Levinson-Durbin)
   (c) the LFCC front-end on the same batch, for scale (the model it joins reads both)
 
@@ -14,41 +15,14 @@ factor, kurtosis in three FIR sub-bands, pitch-lag autocorrelation peak) on the 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-
-def baseline_rows(x: np.ndarray, *, order: int = 20, n_fft: int = 512, hop: int = 160, win: int = 400,
-                  bands=((100, 1000), (1000, 2200), (2200, 3800)), taps: int = 63, lags=(40, 267)) -> np.ndarray:
-    """Per-frame scipy implementation of the excitation rows, (6, frames)."""
-    import scipy.linalg
-    import scipy.signal
-
-    window = scipy.signal.get_window("hamming", win, fftbins=True)
-    kernels = [scipy.signal.firwin(taps, band, pass_zero=False, fs=16000) for band in bands]
-    padded = np.pad(x.astype(np.float64), (n_fft // 2, n_fft // 2))
-    left = (n_fft - win) // 2
-    out = []
-
-    def log_kurtosis(v: np.ndarray) -> float:
-        v = v - v.mean()
-        return float(np.log(np.mean(v ** 4) / max(np.mean(v ** 2) ** 2, 1e-30) + 1e-3))
-
-    for start in range(0, len(padded) - n_fft + 1, hop):
-        frame = padded[start + left : start + left + win] * window
-        r = np.correlate(frame, frame, "full")[win - 1 : win + order]
-        r[0] = r[0] * (1 + 1e-4) + 1e-30
-        a = np.concatenate([[1.0], scipy.linalg.solve_toeplitz(r[:-1], -r[1:])])
-        residual = scipy.signal.lfilter(a, [1.0], np.concatenate([frame, np.zeros(order)]))
-        inside = residual[:win]
-        row = [log_kurtosis(inside), float(np.log(np.abs(inside).max() / max(np.sqrt(np.mean(inside ** 2)), 1e-15)))]
-        for h in kernels:
-            row.append(log_kurtosis(np.convolve(residual, h)[taps // 2 + taps : win + taps // 2 - taps]))
-        corr = np.correlate(residual, residual, "full")[len(residual) - 1 :]
-        row.append(corr[lags[0] : lags[1] + 1].max() / max(corr[0], 1e-30))
-        out.append(row)
-    return np.array(out).T
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: tests.features is the reference
+from tests.features.excitation_reference import reference_rows  # noqa: E402
 
 
 def best_of(fn, repeats: int = 3) -> float:
@@ -82,10 +56,10 @@ def main() -> int:
     with torch.no_grad():
         ours = excitation(batch)[:, 0].numpy()
         # One clip through the baseline is enough to time it (it is per frame) and to check agreement.
-        reference = baseline_rows(clips[0])
+        reference = reference_rows(clips[0], excitation)
         voiced = reference[0] > 1.5
         agreement = float(np.abs(ours[0][:, voiced] - reference[:, voiced]).max())
-        baseline_s = best_of(lambda: baseline_rows(clips[0]), repeats=1) * args.files
+        baseline_s = best_of(lambda: reference_rows(clips[0], excitation), repeats=1) * args.files
         torch_s = best_of(lambda: excitation(batch))
         lfcc_s = best_of(lambda: lfcc(batch))
     print(f"{args.files} clips of {args.seconds:g} s ({audio_s:.0f} audio-s), one thread; rows agree within {agreement:.1e}")
