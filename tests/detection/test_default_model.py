@@ -31,7 +31,7 @@ def test_detector_is_public_api():
 
 @pytest.mark.slow
 def test_default_model_exports_to_onnx_and_scores_alike(tmp_path):
-    """The shipped graph (stacked LFCC and excitation front-ends, two-stream GMM) runs the same in onnxruntime."""
+    """The shipped graph (LFCC, excitation and phase rows stacked, pooled statistics, RBF-SVM) runs the same in onnxruntime."""
     from fakescope.detection.export import export_onnx
 
     onnx_path = export_onnx(DEFAULT_CHECKPOINT, tmp_path / "default.onnx")
@@ -40,3 +40,15 @@ def test_default_model_exports_to_onnx_and_scores_alike(tmp_path):
     theirs = Detector.from_checkpoint(onnx_path).scan(audio, name="x.wav")
     np.testing.assert_allclose([w.score for w in theirs.windows], [w.score for w in ours.windows], atol=1e-3)
     assert abs(theirs.p_fake - ours.p_fake) < 1e-3
+
+
+@pytest.mark.slow
+def test_default_model_explains_a_scan(tmp_path):
+    """Occlusion works on any pipeline: the pooled SVM is explained like the networks."""
+    from fakescope.detection.explain import explanation_figure
+
+    detector = Detector.from_checkpoint()
+    audio = voice_like(seconds=5.0, rng=np.random.default_rng(4))
+    verdict = detector.scan((audio.samples, 16000), name="x.wav")
+    figure = explanation_figure(detector, audio, verdict, tmp_path / "explain.png")
+    assert figure.stat().st_size > 10_000

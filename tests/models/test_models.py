@@ -20,6 +20,7 @@ PINNED = {
     "resnet18": ({}, (2, 1, 60, 101), 11_171_266),
     "lcnn": ({"num_bins": 60}, (3, 1, 60, 101), 269_826),
     "gmm": ({"num_bins": 60, "n_components": 4}, (3, 1, 60, 101), 0),
+    "svm": ({"num_bins": 60}, (3, 1, 60, 101), 0),
 }
 
 
@@ -30,6 +31,19 @@ def _fitted_gmm(num_bins: int = 60, n_components: int = 4) -> GMM:
     return model
 
 
+def _fitted_svm(num_bins: int = 60):
+    rng = np.random.default_rng(0)
+    model = build_model("svm", num_bins=num_bins)
+    width = model.cfg.num_features()
+    model.fit(bonafide=rng.normal(1.0, 1.0, (30, width)), spoof=rng.normal(-1.0, 1.0, (30, width)))
+    return model
+
+
+def _built(name: str, kwargs: dict):
+    """A ready model: closed-form models fitted on synthetic rows, networks as built."""
+    return {"gmm": _fitted_gmm, "svm": _fitted_svm}.get(name, lambda: build_model(name, **kwargs))()
+
+
 def test_every_registered_model_is_pinned():
     assert sorted(MODELS.names()) == sorted(PINNED)
 
@@ -38,7 +52,7 @@ def test_every_registered_model_is_pinned():
 def test_contract_shapes_counts_and_config_round_trip(name):
     kwargs, shape, params = PINNED[name]
     torch.manual_seed(0)
-    model = _fitted_gmm() if name == "gmm" else build_model(name, **kwargs)
+    model = _built(name, kwargs)
     model.eval()
     assert count_parameters(model) == params
     x = torch.randn(*shape)
@@ -57,7 +71,7 @@ def test_contract_shapes_counts_and_config_round_trip(name):
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_rejects_non_spectrogram_input(name):
     kwargs, shape, _ = PINNED[name]
-    model = _fitted_gmm() if name == "gmm" else build_model(name, **kwargs)
+    model = _built(name, kwargs)
     with pytest.raises(ParameterError, match="batch, 1, freq, frames"):
         model(torch.randn(shape[0], shape[2], shape[3]))
 

@@ -51,8 +51,8 @@ def test_compare_models_writes_the_table(tmp_path):
                                  "gen" if spoof else "-", "tts" if spoof else "none", 1.0])
     grid = tmp_path / "grid.yaml"
     grid.write_text("common: {data.crop_seconds: 1.0}\ncells:\n"
-                    "  gmm-lfcc: {config: default_model.yaml, set: {model.n_components: 2, model.max_iter: 5}}\n"
-                    "  gmm-mel: {config: default_model.yaml, frontend: mel, set: {model.n_components: 2, model.max_iter: 5}}\n")
+                    "  gmm-lfcc: {config: lfcc_gmm_4k.yaml, set: {model.n_components: 2, model.max_iter: 5}}\n"
+                    "  gmm-mel: {config: lfcc_gmm_4k.yaml, frontend: mel, set: {model.n_components: 2, model.max_iter: 5}}\n")
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_models.py"), "--corpus", str(corpus),
                            "--dev-real", str(dev_real), "--out", str(out), "--grid", str(grid)],

@@ -102,6 +102,17 @@ def test_gmm_is_fitted_once_and_saved_as_tensors(tmp_path, tiny_manifest):
     assert load_pipeline(tmp_path / "gmm" / "model.safetensors").pipeline.model.fitted.item() == 1
 
 
+def test_svm_is_fitted_once_and_its_support_vectors_saved(tmp_path, tiny_manifest):
+    result = train(load_config(overrides=quick_overrides(tiny_manifest), names={"frontend": "lfcc", "model": "svm"}),
+                   out_dir=tmp_path / "svm", show_progress=False)
+    assert result.best_dev_eer <= 0.1 and result.epochs_run == 1
+    config, tensors = read_checkpoint(tmp_path / "svm" / "model.safetensors")
+    support = config["model"]["n_support"]
+    assert 2 <= support <= 24 and tensors["model.model.support"].shape == (support, 40)  # mean and std of 20 rows
+    loaded = load_pipeline(tmp_path / "svm" / "model.safetensors").pipeline
+    assert loaded.model.fitted.item() == 1 and loaded.model.support.shape == (support, 40)
+
+
 def test_image_mode_trains_the_seed_cnn_on_png_folders(tmp_path):
     from PIL import Image
 

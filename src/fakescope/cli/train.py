@@ -32,7 +32,7 @@ def train_command(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML experiment file (see configs/)."),
     manifest: Optional[Path] = typer.Option(None, "--manifest", "-m", help="Manifest CSV; train/dev rows by its split column."),
     frontend: Optional[str] = typer.Option(None, "--frontend", help="Front-end name (fakescope list)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Model name: seed_cnn, resnet18, lcnn, gmm."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model name: seed_cnn, resnet18, lcnn, gmm, svm."),
     morphology: list[str] = typer.Option([], "--morphology", help="Morphology op, e.g. opening:3x3 (repeatable)."),
     train_split: list[str] = typer.Option([], "--train-split", help="Split name(s) to train on (default train)."),
     dev_split: list[str] = typer.Option([], "--dev-split", help="Split name(s) for model selection (default dev)."),

@@ -3,7 +3,7 @@
 Index 0 is spoof and 1 bona fide; `score = logits[:, 1] - logits[:, 0]`, higher = more likely bona fide.
 """
 
-from . import gmm, lcnn, resnet, seed_cnn  # noqa: F401  (importing registers the models)
+from . import gmm, lcnn, resnet, seed_cnn, svm  # noqa: F401  (importing registers the models)
 from .registry import (
     BONAFIDE,
     CLASS_NAMES,

@@ -5,6 +5,8 @@ Every block documents its shapes; the networks in this package are composed of t
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -17,6 +19,18 @@ def check_spectrogram(x: torch.Tensor, model: str) -> None:
     """Raise ParameterError unless `x` is a (B, 1, F, T) batch."""
     if x.dim() != 4 or x.shape[1] != 1:
         raise ParameterError(f"{model} expects a (batch, 1, freq, frames) tensor, got shape {tuple(x.shape)}")
+
+
+def loudest_frame_index(x: torch.Tensor, keep: float, energy_row: int) -> torch.Tensor:
+    """Indices (B, T'), in time order, of the ⌈keep · T⌉ loudest frames of (B, 1, F, T) features.
+
+    Loudness is row `energy_row` (e.g. LFCC's c0) or, with -1, the mean over all rows (a log spectrogram's
+    mean level). Models that look only at these frames never see pauses, whose content is the recording's
+    noise floor and silence length (shortcuts, DESIGN.md §5), or nothing but the noise when there is noise.
+    """
+    energy = x[:, 0].mean(dim=1) if energy_row == -1 else x[:, 0, energy_row, :]  # (B, T)
+    count = max(1, math.ceil(keep * energy.shape[-1]))
+    return energy.topk(count, dim=-1).indices.sort(dim=-1).values
 
 
 class InputNorm(nn.Module):

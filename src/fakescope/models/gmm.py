@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..errors import ParameterError
-from .blocks import InputNorm, check_spectrogram
+from .blocks import InputNorm, check_spectrogram, loudest_frame_index
 from .registry import BONAFIDE, MODELS, SPOOF, SpoofModel
 
 
@@ -114,11 +114,17 @@ class GMM(SpoofModel):
         frames = self.norm(x)[:, 0].transpose(1, 2)  # (B, T, D)
         if self.cfg.keep_loudest >= 1.0:
             return frames
-        row = self.cfg.energy_row
-        energy = x[:, 0].mean(dim=1) if row == -1 else x[:, 0, row, :]  # (B, T), before normalisation
-        keep = max(1, math.ceil(self.cfg.keep_loudest * energy.shape[-1]))
-        index = energy.topk(keep, dim=-1).indices.sort(dim=-1).values
+        index = loudest_frame_index(x, self.cfg.keep_loudest, self.cfg.energy_row)  # before normalisation
         return frames.gather(1, index.unsqueeze(-1).expand(-1, -1, frames.shape[-1]))
+
+    def fit_rows(self, x: torch.Tensor) -> torch.Tensor:
+        return self.frames(x)
+
+    def fit_rows_wanted(self) -> int:
+        return 2 * self.cfg.max_frames  # a little more than EM uses, then `fit` subsamples
+
+    def fit_closed_form(self, *, bonafide: np.ndarray, spoof: np.ndarray, seed: int = 0) -> None:
+        self.fit(bonafide_frames=bonafide, spoof_frames=spoof, seed=seed)
 
     def fit(self, *, bonafide_frames: np.ndarray, spoof_frames: np.ndarray, seed: int = 0) -> None:
         """Fit both mixtures of every stream with EM on (N, D) frame matrices (each subsampled to `max_frames`)."""

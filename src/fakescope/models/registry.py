@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -43,6 +44,19 @@ class SpoofModel(nn.Module):
                 f"model {self.name!r} has no parameter(s) {', '.join(unknown)}; it takes: {', '.join(sorted(known))}"
             )
         self.cfg = self.Config(**params)
+
+    # --- models fitted in closed form (trained_by_gradient = False) -------------------------------------
+    def fit_rows(self, x: torch.Tensor) -> torch.Tensor:
+        """The vectors (B, N, D) a closed-form fit takes from each input: a GMM's frames, an SVM's pooled statistics."""
+        raise NotImplementedError(f"model {self.name!r} is trained by gradient, not fitted in closed form")
+
+    def fit_rows_wanted(self) -> int:
+        """How many rows per class the training loop should collect for `fit_closed_form`."""
+        raise NotImplementedError(f"model {self.name!r} is trained by gradient, not fitted in closed form")
+
+    def fit_closed_form(self, *, bonafide: np.ndarray, spoof: np.ndarray, seed: int = 0) -> None:
+        """Fit on (N, D) row matrices of each class, as `fit_rows` gives them."""
+        raise NotImplementedError(f"model {self.name!r} is trained by gradient, not fitted in closed form")
 
     def config(self) -> dict[str, Any]:
         """Name and parameters, enough to rebuild the (untrained) network with `model_from_config`."""

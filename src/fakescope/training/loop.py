@@ -297,26 +297,26 @@ class _Run:
         return self.finish(progress, epochs_run, stopped_early)
 
     def fit_closed_form(self) -> TrainResult:
-        """Models fitted without gradients (the GMM): collect training frames, fit, score dev once."""
+        """Models fitted without gradients (GMM, SVM): collect their rows from the training data, fit, score dev once."""
         model, runtime = self.pipeline.model, self.runtime
-        limit = 2 * model.cfg.max_frames  # collect a little more than EM will use, then it subsamples
-        frames: dict[int, list[np.ndarray]] = {0: [], 1: []}
+        limit = model.fit_rows_wanted()
+        rows: dict[int, list[np.ndarray]] = {0: [], 1: []}
         counts = {0: 0, 1: 0}
-        # Every rank fits the same mixtures on all the data (EM is not sharded), so all ranks agree.
-        # Each file once (no balanced redraws: repeated frames add nothing to EM); EM copes with class imbalance.
+        # Every rank fits the same model on all the data (EM and the SVM solver are not sharded), so all ranks agree.
+        # Each file once (no balanced redraws: repeated rows add nothing); the fits weigh the classes themselves.
         sampler = EpochSampler(self.train_set.labels, balanced=False, seed=self.config.train.seed)
         loader = DataLoader(self.train_set, sampler=sampler, batch_size=self.config.train.batch_size,
                             num_workers=self.config.data.num_workers)
         with torch.no_grad():
             for inputs, labels in loader:
-                batch = model.frames(self.pipeline.features(inputs.to(runtime.device))).cpu().numpy()  # (B, T, D)
+                batch = model.fit_rows(self.pipeline.features(inputs.to(runtime.device))).cpu().numpy()  # (B, N, D)
                 for example, label in zip(batch, labels.tolist()):
                     if counts[label] < limit:
-                        frames[label].append(example)
+                        rows[label].append(example)
                         counts[label] += len(example)
                 if min(counts.values()) >= limit:
                     break
-        model.fit(bonafide_frames=np.concatenate(frames[1]), spoof_frames=np.concatenate(frames[0]), seed=self.config.train.seed)
+        model.fit_closed_form(bonafide=np.concatenate(rows[1]), spoof=np.concatenate(rows[0]), seed=self.config.train.seed)
         scores, labels_dev, dev_loss = self.dev_scores(self.loader(self.dev_set, train=False))
         dev_eer, threshold = compute_eer(bonafide_scores=scores[labels_dev == 1], spoof_scores=scores[labels_dev == 0])
         self.save_best(scores, labels_dev, 0, dev_eer, threshold)
@@ -324,7 +324,7 @@ class _Run:
         logger.row({"epoch": 1, "dev_loss": dev_loss, "dev_eer": dev_eer, "best": 1,
                     "seconds": round(time.perf_counter() - self.started, 3)})
         logger.close()
-        self.echo(f"gmm fitted: dev EER {100 * dev_eer:.2f} %")
+        self.echo(f"{model.name} fitted: dev EER {100 * dev_eer:.2f} %")
         return self.finish({"best_eer": dev_eer, "best_epoch": 0}, 1, False)
 
     def finish(self, progress: dict[str, Any], epochs_run: int, stopped_early: bool) -> TrainResult:

@@ -1,0 +1,100 @@
+"""The pooled-statistics SVM: its pooling against NumPy, its decision against scikit-learn, fitting, checkpoints, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from fakescope.errors import ParameterError
+from fakescope.models import build_model, model_from_config
+
+POOLING = [
+    {"rows": [0, 1], "stats": ["std"]},
+    {"rows": [1, 5], "stats": ["mean", "std", "delta_std"]},
+    {"rows": [5, 8], "stats": ["q10", "q50", "q90"]},
+]
+
+
+def _numpy_pooled(x: np.ndarray, keep: float) -> np.ndarray:
+    """The same statistics, written plainly: loudest frames by row 0, then per-group statistics."""
+    rows = x[0]  # (F, T)
+    count = int(np.ceil(keep * rows.shape[1]))
+    chosen = np.sort(np.argsort(-rows[0], kind="stable")[:count])
+    change = np.diff(rows, axis=1, prepend=rows[:, :1])  # 0 at the first frame
+    values = rows[:, chosen]
+    return np.concatenate([
+        values[0:1].std(1),
+        values[1:5].mean(1), values[1:5].std(1), change[1:5, chosen].std(1),
+        np.percentile(values[5:8], 10, axis=1), np.percentile(values[5:8], 50, axis=1),
+        np.percentile(values[5:8], 90, axis=1),
+    ])
+
+
+def test_pooled_statistics_match_numpy():
+    rng = np.random.default_rng(0)
+    model = build_model("svm", num_bins=8, pooling=POOLING, keep_loudest=0.4)
+    x = rng.normal(size=(3, 1, 8, 57)).astype(np.float32)
+    pooled = model.pooled(torch.from_numpy(x)).numpy()
+    assert pooled.shape == (3, model.cfg.num_features()) == (3, 1 + 12 + 9)
+    for example, row in zip(x, pooled):
+        np.testing.assert_allclose(row, _numpy_pooled(example, 0.4), rtol=1e-5, atol=1e-5)
+
+
+def test_decision_matches_scikit_learn():
+    from sklearn.svm import SVC
+
+    rng = np.random.default_rng(1)
+    model = build_model("svm", num_bins=8, pooling=POOLING, C=2.0)
+    bona, spoof = rng.normal(0.4, 1.0, (60, 22)), rng.normal(-0.4, 1.0, (50, 22))
+    model.fit(bonafide=bona, spoof=spoof, seed=0)
+    x = np.vstack([bona, spoof])
+    z = (x - x.mean(0)) / x.std(0)
+    reference = SVC(C=2.0, gamma=1.0 / (22 * z.var()), class_weight="balanced").fit(z, np.r_[np.ones(60), np.zeros(50)])
+    test = rng.normal(0.0, 1.5, (40, 22))
+    ours = model.decision(torch.from_numpy(test)).numpy()
+    # float32 buffers (support vectors, standardisation) against float64 scikit-learn
+    np.testing.assert_allclose(ours, reference.decision_function((test - x.mean(0)) / x.std(0)), rtol=1e-5, atol=1e-6)
+    assert model.cfg.n_support == len(reference.support_) == model.support.shape[0]
+
+
+def test_fitted_model_separates_and_survives_a_config_round_trip():
+    rng = np.random.default_rng(2)
+    model = build_model("svm", num_bins=8, pooling=POOLING)
+    loud = rng.normal(size=(40, 1, 8, 80)).astype(np.float32)
+    loud[20:, 0, 1:5] *= 2.5  # "spoof": a wider spread in rows 1-4
+    pooled = model.fit_rows(torch.from_numpy(loud))[:, 0].numpy()
+    model.fit_closed_form(bonafide=pooled[:20], spoof=pooled[20:])
+    scores = model.score(torch.from_numpy(loud)).detach().numpy()
+    assert scores[:20].min() > scores[20:].max()  # bona fide score higher
+    rebuilt = model_from_config(model.config())
+    assert rebuilt.config() == model.config() and rebuilt.support.shape == model.support.shape
+    rebuilt.load_state_dict(model.state_dict())
+    torch.testing.assert_close(rebuilt(torch.from_numpy(loud)), model(torch.from_numpy(loud)))
+
+
+def test_scores_are_differentiable_for_explanations():
+    model = build_model("svm", num_bins=8, pooling=POOLING)
+    rng = np.random.default_rng(3)
+    model.fit(bonafide=rng.normal(1, 1, (10, 22)), spoof=rng.normal(-1, 1, (10, 22)))
+    x = torch.randn(2, 1, 8, 30, requires_grad=True)
+    model.score(x).sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0
+
+
+def test_errors_are_named():
+    with pytest.raises(ParameterError, match="not fitted"):
+        build_model("svm", num_bins=8)(torch.randn(1, 1, 8, 20))
+    with pytest.raises(ParameterError, match="statistics"):
+        build_model("svm", num_bins=8, pooling=[{"rows": [0, 8], "stats": ["median"]}])
+    with pytest.raises(ParameterError, match="start < stop"):
+        build_model("svm", num_bins=8, pooling=[{"rows": [4, 9], "stats": ["mean"]}])
+    with pytest.raises(ParameterError, match="keep_loudest"):
+        build_model("svm", num_bins=8, keep_loudest=0.0)
+    model = build_model("svm", num_bins=8)
+    with pytest.raises(ParameterError, match="8 feature rows"):
+        model.pooled(torch.randn(1, 1, 9, 20))
+    with pytest.raises(ParameterError, match="non-finite"):
+        model.fit(bonafide=np.full((4, 16), np.nan), spoof=np.zeros((4, 16)))
+    with pytest.raises(ParameterError, match="at least 2"):
+        model.fit(bonafide=np.zeros((1, 16)), spoof=np.zeros((4, 16)))
