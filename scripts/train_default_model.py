@@ -8,14 +8,15 @@ third-party development set ../shared/data/dev-real, used source by source:
   source}; dev as above; test = S. The validation source's own held-out figure is the final model's.
 Laundering: with --launder-copies N, every training file also enters training N times laundered (a random
 chain per copy, `random:recorded` by default: recorded noise, measured and simulated rooms, channel filters,
-resampling, codecs). The GMM fits frames rather than batches, so it cannot launder in the loop; the copies
-are written once to OUT/laundered/ (resumable) and every run picks those of its own training files.
+resampling, codecs). The closed-form models (SVM, GMM) fit in one pass, not by batches, so they cannot
+launder in the loop; the copies are written once to OUT/laundered/ (resumable) and every run picks those of
+its own training files.
 Results: OUT/<run>/ (training runs), OUT/<run>/test/ (evaluation reports), OUT/summary.json, and with both the
 final model and LOSO, OUT/heldout_families.md: EER by generator family and by attack type, pooled over every
 dev-real source scored by a model that never trained on it (the LOSO folds and the validation source).
 
     .venv/bin/python scripts/train_default_model.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/default \
-        --launder-copies 1 --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir
+        --launder-copies 2 --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir   # the shipped recipe
 """
 
 from __future__ import annotations
