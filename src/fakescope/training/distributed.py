@@ -74,4 +74,9 @@ class Runtime:
 
     def close(self) -> None:
         if self.distributed and dist.is_initialized():
-            dist.destroy_process_group()
+            # Leave together: a rank that tears Gloo down while its peer still holds the connection can make the
+            # peer abort (SIGABRT on a closed socket), seen now and then at the end of a two-process CPU run.
+            try:
+                dist.barrier()
+            finally:
+                dist.destroy_process_group()
