@@ -11,8 +11,9 @@ chain per copy, `random:recorded` by default: recorded noise, measured and simul
 resampling, codecs). The closed-form models (SVM, GMM) fit in one pass, not by batches, so they cannot
 launder in the loop; the copies are written once to OUT/laundered/ (resumable) and every run picks those of
 its own training files.
-Results: OUT/<run>/ (training runs), OUT/<run>/test/ (evaluation reports), OUT/summary.json, and with both the
-final model and LOSO, OUT/heldout_families.md: EER by generator family and by attack type, pooled over every
+Results: OUT/<run>/ (training runs), OUT/<run>/test/ (evaluation reports), OUT/summary.json (every run done into
+OUT, also over separate `--what final` and `--what loso` invocations), and once both the final model and LOSO
+runs are there, OUT/heldout_families.md: EER by generator family and by attack type, pooled over every
 dev-real source scored by a model that never trained on it (the LOSO folds and the validation source).
 
     .venv/bin/python scripts/train_default_model.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/default \
@@ -34,6 +35,7 @@ from fakescope.datasets.manifest import ManifestRow, read_manifest, write_manife
 from fakescope.evaluation.report import breakdown
 from fakescope.evaluation.run import evaluate_checkpoint
 from fakescope.evaluation.scores import read_scores
+from fakescope.fileio import write_text_atomic
 from fakescope.launder import parse_attack
 from fakescope.launder.grids import Condition
 from fakescope.launder.runner import ResourceConfig, launder_manifest
@@ -179,11 +181,20 @@ def main() -> int:
             test_rows = [r for r in real if r.source == source]
             summaries.append(run(f"loso-{source}", args.out, args.config, train_rows, corpus_dev + validation, test_rows,
                                  {"train.epochs": args.loso_epochs}))
-    (args.out / "summary.json").write_text(json.dumps(summaries, indent=2) + "\n", encoding="utf-8")
-    if args.what == "all":
-        runs = [s["run"] for s in summaries]  # the final model's test rows hold the validation source
-        (args.out / "heldout_families.md").write_text(heldout_families(args.out, real, runs) + "\n", encoding="utf-8")
+    summaries = merged_summaries(args.out / "summary.json", summaries)
+    write_text_atomic(args.out / "summary.json", json.dumps(summaries, indent=2) + "\n")
+    runs = [s["run"] for s in summaries]  # the final model's test rows hold the validation source
+    if "final" in runs and any(run.startswith("loso-") for run in runs):
+        write_text_atomic(args.out / "heldout_families.md", heldout_families(args.out, real, runs) + "\n")
     return 0
+
+
+def merged_summaries(path: Path, new: list[dict]) -> list[dict]:
+    """The runs of an earlier invocation into the same OUT (`--what final`, then `--what loso`) kept beside the
+    new ones; a run done again replaces its old entry. Final first, then the LOSO runs by name."""
+    kept = {entry["run"]: entry for entry in (json.loads(path.read_text(encoding="utf-8")) if path.is_file() else [])}
+    kept.update({entry["run"]: entry for entry in new})
+    return sorted(kept.values(), key=lambda entry: (entry["run"] != "final", entry["run"]))
 
 
 if __name__ == "__main__":

@@ -75,3 +75,15 @@ def test_heldout_families_pools_the_held_out_runs_by_family_and_attack_type(tmp_
     assert "40 files" in text
     assert "| B | 10 | 0.0 |" in text and "| A | 10 | 50.0 |" in text
     assert "| vocoder | 10 | 0.0 |" in text and "| tts | 10 | 50.0 |" in text
+
+
+def test_summaries_of_separate_invocations_are_merged(tmp_path):
+    """`--what final` then `--what loso` into one OUT: the second must not drop the first's runs."""
+    import json
+
+    script = _script()
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps([{"run": "final", "test_eer": 0.2}, {"run": "loso-a", "test_eer": 0.5}]))
+    merged = script.merged_summaries(path, [{"run": "loso-b", "test_eer": 0.3}, {"run": "loso-a", "test_eer": 0.4}])
+    assert [(e["run"], e["test_eer"]) for e in merged] == [("final", 0.2), ("loso-a", 0.4), ("loso-b", 0.3)]
+    assert script.merged_summaries(tmp_path / "none.json", [{"run": "final"}]) == [{"run": "final"}]
