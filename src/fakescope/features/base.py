@@ -95,11 +95,14 @@ class FrontEnd(nn.Module, metaclass=ABCMeta):
         unfold and transformed with rfft: on 2 CPU cores that ran 2.4× faster than torch.stft on batches of 4
         clips. Frames first, so filterbanks multiply contiguous rows.
         """
+        spec = torch.fft.rfft(self.windowed_frames(waveform))  # (B, frames, n_fft // 2 + 1)
+        return spec.real.square() + spec.imag.square()
+
+    def windowed_frames(self, waveform: torch.Tensor) -> torch.Tensor:
+        """Centred, zero-padded frames of (B, T) times the window → (B, frames, n_fft), as every STFT here frames."""
         half = self.n_fft // 2
         padded = torch.nn.functional.pad(waveform, (half, half))  # zeros, as centre=True with constant padding
-        frames = padded.unfold(-1, self.n_fft, self.hop_length) * self.frame_window  # (B, frames, n_fft)
-        spec = torch.fft.rfft(frames)  # (B, frames, n_fft // 2 + 1)
-        return spec.real.square() + spec.imag.square()
+        return padded.unfold(-1, self.n_fft, self.hop_length) * self.frame_window
 
     def power(self, waveform: torch.Tensor) -> torch.Tensor:
         """|STFT|² of (B, T) → (B, n_fft // 2 + 1, frames)."""

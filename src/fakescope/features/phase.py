@@ -120,9 +120,7 @@ class PhaseFeatures(FrontEnd):
             [f"MODGD c{i}" for i in range(1, self.n_mgd + 1)]
 
     def spectrogram(self, waveform: torch.Tensor) -> torch.Tensor:
-        half = self.n_fft // 2
-        frames = torch.nn.functional.pad(waveform, (half, half)).unfold(-1, self.n_fft, self.hop_length)
-        windowed = frames * self.frame_window  # (B, T, n_fft)
+        windowed = self.windowed_frames(waveform)  # (B, T, n_fft)
         spec = torch.fft.rfft(windowed)
         re, im = spec.real, spec.imag  # (B, T, K)
         power = re.square() + im.square()

@@ -15,7 +15,7 @@ import torch
 
 from ..errors import ParameterError
 from .blocks import InputNorm, check_spectrogram, loudest_frame_index
-from .registry import BONAFIDE, MODELS, SPOOF, SpoofModel
+from .registry import BONAFIDE, MODELS, SPOOF, ClosedFormModel
 
 
 @dataclass
@@ -77,7 +77,7 @@ class GMMConfig:
 
 
 @MODELS.register("gmm")
-class GMM(SpoofModel):
+class GMM(ClosedFormModel):
     """(B, 1, D, T) → logits (B, 2) = mean frame log-likelihood under [spoof GMM, bona fide GMM].
 
     No trainable parameters; the buffers `log_weights` (2, K), `means` (2, K, D) and `variances`
@@ -89,7 +89,6 @@ class GMM(SpoofModel):
     name = "gmm"
     Config = GMMConfig
     needs_num_bins = True
-    trained_by_gradient = False
 
     def __init__(self, **params) -> None:
         super().__init__(**params)

@@ -8,6 +8,7 @@ fide: the ASVspoof convention) and `softmax(logits)[:, 0]` is an uncalibrated pr
 from __future__ import annotations
 
 import dataclasses
+from abc import ABCMeta, abstractmethod
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,7 @@ class SpoofModel(nn.Module):
     """Base of every registered network. Subclasses set `name`, `Config` (a dataclass) and `self.cfg`.
 
     `needs_num_bins`: the architecture depends on F (the front-end's row count), which the builder passes
-    as `num_bins`. `trained_by_gradient`: False for models fitted in closed form (the GMM baseline).
+    as `num_bins`. `trained_by_gradient`: False for models fitted in closed form (`ClosedFormModel`).
     """
 
     name: str = ""
@@ -45,19 +46,6 @@ class SpoofModel(nn.Module):
             )
         self.cfg = self.Config(**params)
 
-    # --- models fitted in closed form (trained_by_gradient = False) -------------------------------------
-    def fit_rows(self, x: torch.Tensor) -> torch.Tensor:
-        """The vectors (B, N, D) a closed-form fit takes from each input: a GMM's frames, an SVM's pooled statistics."""
-        raise NotImplementedError(f"model {self.name!r} is trained by gradient, not fitted in closed form")
-
-    def fit_rows_wanted(self) -> int:
-        """How many rows per class the training loop should collect for `fit_closed_form`."""
-        raise NotImplementedError(f"model {self.name!r} is trained by gradient, not fitted in closed form")
-
-    def fit_closed_form(self, *, bonafide: np.ndarray, spoof: np.ndarray, seed: int = 0) -> None:
-        """Fit on (N, D) row matrices of each class, as `fit_rows` gives them."""
-        raise NotImplementedError(f"model {self.name!r} is trained by gradient, not fitted in closed form")
-
     def config(self) -> dict[str, Any]:
         """Name and parameters, enough to rebuild the (untrained) network with `model_from_config`."""
         values = dataclasses.asdict(self.cfg)
@@ -66,6 +54,25 @@ class SpoofModel(nn.Module):
     def score(self, x: torch.Tensor) -> torch.Tensor:
         """Detection scores (B,) for a (B, 1, F, T) batch: logit[bona fide] − logit[spoof]."""
         return scores_from_logits(self(x))
+
+
+class ClosedFormModel(SpoofModel, metaclass=ABCMeta):
+    """Base of the models fitted in one pass instead of by gradient (GMM, SVM). The training loop collects
+    `fit_rows` of every training input, up to `fit_rows_wanted()` per class, and calls `fit_closed_form`."""
+
+    trained_by_gradient = False
+
+    @abstractmethod
+    def fit_rows(self, x: torch.Tensor) -> torch.Tensor:
+        """The vectors (B, N, D) the fit takes from each input: a GMM's frames, an SVM's pooled statistics."""
+
+    @abstractmethod
+    def fit_rows_wanted(self) -> int:
+        """How many rows per class the training loop should collect."""
+
+    @abstractmethod
+    def fit_closed_form(self, *, bonafide: np.ndarray, spoof: np.ndarray, seed: int = 0) -> None:
+        """Fit on (N, D) row matrices of each class, as `fit_rows` gives them."""
 
 
 def scores_from_logits(logits: torch.Tensor) -> torch.Tensor:

@@ -24,7 +24,7 @@ import torch
 
 from ..errors import ParameterError
 from .blocks import check_spectrogram, loudest_frame_index
-from .registry import MODELS, SpoofModel
+from .registry import MODELS, ClosedFormModel
 
 _QUANTILE = re.compile(r"q([1-9][0-9]?)")
 
@@ -81,7 +81,7 @@ class SVMConfig:
 
 
 @MODELS.register("svm")
-class PooledSVM(SpoofModel):
+class PooledSVM(ClosedFormModel):
     """(B, 1, F, T) → pooled statistics (B, P) → RBF-SVM decision d → logits (B, 2) = [−d/2, d/2].
 
     Buffers: `feature_mean`, `feature_scale` (P,), `support` (S, P) standardised support vectors, `dual` (S,)
@@ -91,7 +91,6 @@ class PooledSVM(SpoofModel):
     name = "svm"
     Config = SVMConfig
     needs_num_bins = True
-    trained_by_gradient = False
 
     def __init__(self, **params) -> None:
         super().__init__(**params)
