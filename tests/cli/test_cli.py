@@ -18,7 +18,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_list_shows_registries():
     result = run_cli("list")
     assert result.returncode == 0
-    assert "front-ends: cqt, excitation, lfcc, mel, phase, stack, stft" in result.stdout
+    assert "front-ends: cqt, excitation, harmonic, lfcc, mel, phase, stack, stft" in result.stdout
     assert "erosion" in result.stdout
 
 

@@ -156,7 +156,7 @@ def test_cqt_multirate_is_much_cheaper_than_pseudo():
 
 
 # The contract every registered front-end keeps: shapes, batching, determinism, config round trip.
-PINNED_BINS = {"stft": 257, "mel": 80, "lfcc": 60, "cqt": 95, "excitation": 6, "phase": 116, "stack": 66}
+PINNED_BINS = {"stft": 257, "mel": 80, "lfcc": 60, "cqt": 95, "excitation": 6, "harmonic": 35, "phase": 116, "stack": 66}
 
 
 @pytest.mark.parametrize("name", sorted(FRONTENDS.names()))
@@ -204,7 +204,7 @@ def test_bad_parameters_name_the_range(name, params, message):
 
 
 def test_unknown_frontend_lists_choices():
-    with pytest.raises(ParameterError, match="choose one of: cqt, excitation, lfcc, mel, phase, stack, stft"):
+    with pytest.raises(ParameterError, match="choose one of: cqt, excitation, harmonic, lfcc, mel, phase, stack, stft"):
         build_frontend("mfcc")
 
 

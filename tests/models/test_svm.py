@@ -41,6 +41,26 @@ def test_pooled_statistics_match_numpy():
         np.testing.assert_allclose(row, _numpy_pooled(example, 0.4), rtol=1e-5, atol=1e-5)
 
 
+def test_weighted_pooling_matches_numpy_and_reads_zero_weights_as_no_frames():
+    """weight_row: a weighted mean and std over the chosen frames (the harmonic rows' voicing), 0 with no weight."""
+    rng = np.random.default_rng(1)
+    pooling = [{"rows": [1, 4], "stats": ["mean", "std"], "weight_row": 5}, {"rows": [4, 5], "stats": ["mean"]}]
+    model = build_model("svm", num_bins=6, pooling=pooling, keep_loudest=0.5)
+    x = rng.normal(size=(2, 1, 6, 40)).astype(np.float32)
+    x[:, 0, 5] = rng.integers(0, 2, size=(2, 40))  # 0/1 voicing
+    x[1, 0, 5] = 0.0  # nothing voiced
+    pooled = model.pooled(torch.from_numpy(x)).numpy()
+    assert pooled.shape == (2, model.cfg.num_features()) == (2, 7)
+    rows = x[0, 0]
+    chosen = np.sort(np.argsort(-rows[0], kind="stable")[:20])
+    values, weight = rows[1:4, chosen], rows[5, chosen]
+    mean = np.average(values, axis=1, weights=weight)
+    std = np.sqrt(np.average((values - mean[:, None]) ** 2, axis=1, weights=weight))
+    np.testing.assert_allclose(pooled[0], np.concatenate([mean, std, rows[4:5, chosen].mean(1)]), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(pooled[1, :6], 0.0, atol=1e-5)
+    assert np.isfinite(pooled).all()
+
+
 def test_decision_matches_scikit_learn():
     from sklearn.svm import SVC
 
@@ -89,6 +109,12 @@ def test_errors_are_named():
         build_model("svm", num_bins=8, pooling=[{"rows": [0, 8], "stats": ["median"]}])
     with pytest.raises(ParameterError, match="start < stop"):
         build_model("svm", num_bins=8, pooling=[{"rows": [4, 9], "stats": ["mean"]}])
+    with pytest.raises(ParameterError, match="weight_row must be in 0..7"):
+        build_model("svm", num_bins=8, pooling=[{"rows": [0, 4], "stats": ["mean"], "weight_row": 8}])
+    with pytest.raises(ParameterError, match="only mean and std"):
+        build_model("svm", num_bins=8, pooling=[{"rows": [0, 4], "stats": ["q50"], "weight_row": 7}])
+    with pytest.raises(ParameterError, match="weight_row optional"):
+        build_model("svm", num_bins=8, pooling=[{"rows": [0, 4], "weights": 7}])
     with pytest.raises(ParameterError, match="keep_loudest"):
         build_model("svm", num_bins=8, keep_loudest=0.0)
     model = build_model("svm", num_bins=8)

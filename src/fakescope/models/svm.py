@@ -41,6 +41,8 @@ class SVMConfig:
     keep_loudest: float = 0.5
     energy_row: int = 0
     # Row groups and their statistics: [{rows: [start, stop], stats: [mean, std, delta_std, q10, ...]}, ...].
+    # An entry with `weight_row: r` takes a weighted mean and std, row r of the input as the frames' weights
+    # (e.g. the harmonic front-end's voicing rows, where its other rows are 0 as "no measurement").
     # None: mean and standard deviation of every row. A row that carries the level (LFCC's c0) should give
     # no mean: loudness is a shortcut (DESIGN.md §5).
     pooling: list[dict] | None = None
@@ -64,20 +66,28 @@ class SVMConfig:
         pooling = self.pooling if self.pooling is not None else [{"rows": [0, int(self.num_bins)], "stats": ["mean", "std"]}]
         groups = []
         for group in pooling:
-            if not isinstance(group, dict) or set(group) - {"rows", "stats"} or "rows" not in group:
-                raise ParameterError(f"svm pooling entries are {{rows: [start, stop], stats: [...]}}, got {group!r}")
+            if not isinstance(group, dict) or set(group) - {"rows", "stats", "weight_row"} or "rows" not in group:
+                raise ParameterError(f"svm pooling entries are {{rows: [start, stop], stats: [...], weight_row: r}} "
+                                     f"(weight_row optional), got {group!r}")
             start, stop = (int(v) for v in group["rows"])
             if not 0 <= start < stop <= int(self.num_bins):
                 raise ParameterError(f"svm pooling rows must satisfy 0 <= start < stop <= {self.num_bins}, got {group['rows']}")
             stats = [str(s) for s in group.get("stats") or ["mean", "std"]]
             for stat in stats:
                 _check_stat(stat)
-            groups.append((start, stop, tuple(stats)))
+            weight = group.get("weight_row")
+            if weight is not None:
+                weight = int(weight)
+                if not 0 <= weight < int(self.num_bins):
+                    raise ParameterError(f"svm pooling weight_row must be in 0..{int(self.num_bins) - 1}, got {group['weight_row']}")
+                if set(stats) - {"mean", "std"}:
+                    raise ParameterError(f"svm pooling with a weight_row takes only mean and std, got {stats}")
+            groups.append((start, stop, tuple(stats), weight))
         self.groups = groups
 
     def num_features(self) -> int:
         """Length of the pooled vector."""
-        return sum((stop - start) * len(stats) for start, stop, stats in self.groups)
+        return sum((stop - start) * len(stats) for start, stop, stats, _ in self.groups)
 
 
 @MODELS.register("svm")
@@ -122,8 +132,11 @@ class PooledSVM(ClosedFormModel):
         chosen = rows.gather(2, gather)  # (B, F, T')
         change = None
         parts = []
-        for start, stop, stats in self.cfg.groups:
+        for start, stop, stats, weight_row in self.cfg.groups:
             values = chosen[:, start:stop]
+            if weight_row is not None:
+                parts.extend(_weighted_stats(values, chosen[:, weight_row], stats))
+                continue
             ordered = None
             for stat in stats:
                 if stat == "mean":
@@ -201,6 +214,22 @@ class PooledSVM(ClosedFormModel):
             raise ParameterError("svm is not fitted yet (train it, or load a trained checkpoint)")
         half = 0.5 * self.decision(self.pooled(x))
         return torch.stack([-half, half], dim=1).to(x.dtype)  # (B, 2): [spoof, bona fide]
+
+
+def _weighted_stats(values: torch.Tensor, weight: torch.Tensor, stats: tuple[str, ...]) -> list[torch.Tensor]:
+    """Weighted mean and std over the last axis of (B, R, T) values with (B, T) weights; 0 where all weights are 0."""
+    weight = weight.clamp_min(0.0).unsqueeze(1)  # (B, 1, T)
+    total = weight.sum(dim=-1)
+    safe = total.clamp_min(1e-12)
+    mean = (values * weight).sum(dim=-1) / safe
+    out = []
+    for stat in stats:
+        if stat == "mean":
+            out.append(mean)
+        else:
+            spread = ((values - mean.unsqueeze(-1)).square() * weight).sum(dim=-1) / safe
+            out.append(torch.sqrt(spread + 1e-12) - 1e-6)  # finite gradient at a spread of 0
+    return out
 
 
 def _quantile(ordered: torch.Tensor, q: float) -> torch.Tensor:
