@@ -123,7 +123,10 @@ class HarmonicPhase(FrontEnd):
         return padded.unfold(-1, self.frame_length, self.hop_length)[:, : self.num_frames(waveform.shape[-1])]
 
     def fundamental(self, frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """YIN over (..., frame_length) frames → (f0 in Hz, the normalised difference at its lag), each (...)."""
+        """YIN over (..., frame_length) frames → (f0 in Hz, the frame's energy Σx²), each (...).
+
+        The energy falls out of YIN's running sums and is 0 for digital silence, which has no pitch.
+        """
         w, top = self.integration, self.max_lag + 2
         # r(τ) = Σ_{j<w} x_j·x_{j+τ}, by FFT as the convolution of the frame with its reversed head:
         # (x ∗ reversed head)[τ + w − 1] = r(τ). A product of two rfft outputs, which exports to ONNX (a conjugate
@@ -151,12 +154,11 @@ class HarmonicPhase(FrontEnd):
         curvature = left - 2.0 * centre + right
         shift = torch.where(curvature > 0, 0.5 * (left - right) / curvature.clamp_min(_TINY), torch.zeros_like(curvature))
         period = best.to(torch.float32) + shift.clamp(-1.0, 1.0)
-        return self.sample_rate / period, centre
+        return self.sample_rate / period, energy[..., -1]
 
     def spectrogram(self, waveform: torch.Tensor) -> torch.Tensor:
         frames = self.frames(waveform)  # (B, T, L)
-        f0, _ = self.fundamental(frames)  # (B, T)
-        energy = frames.square().sum(-1)
+        f0, energy = self.fundamental(frames)  # (B, T) each
         voiced = ((f0 * self.n_harmonics <= self.harmonic_fmax) & (energy > 0)).to(torch.float32)
         re, im = self.harmonic_sums(frames, f0)  # (B, T, K)
         modulus = torch.sqrt(re.square() + im.square()).clamp_min(_SMALLEST)

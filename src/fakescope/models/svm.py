@@ -219,8 +219,7 @@ class PooledSVM(ClosedFormModel):
 def _weighted_stats(values: torch.Tensor, weight: torch.Tensor, stats: tuple[str, ...]) -> list[torch.Tensor]:
     """Weighted mean and std over the last axis of (B, R, T) values with (B, T) weights; 0 where all weights are 0."""
     weight = weight.clamp_min(0.0).unsqueeze(1)  # (B, 1, T)
-    total = weight.sum(dim=-1)
-    safe = total.clamp_min(1e-12)
+    safe = weight.sum(dim=-1).clamp_min(1e-12)
     mean = (values * weight).sum(dim=-1) / safe
     out = []
     for stat in stats:
