@@ -18,6 +18,11 @@ class AudioError(FakescopeError):
         self.reason = reason
         super().__init__(f"{self.source}: {reason}")
 
+    def __reduce__(self):
+        # Exception pickles as cls(*args), and args holds only the joined message: without this, an AudioError
+        # raised in a worker process cannot be unpickled in the parent, and the process pool breaks or hangs.
+        return (type(self), (self.source, self.reason))
+
 
 class ParameterError(FakescopeError, ValueError):
     """An argument is outside its allowed range; the message names the range and the value."""
