@@ -31,6 +31,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from fakescope.errors import FakescopeError
 from fakescope.datasets.manifest import ManifestRow, read_manifest, write_manifest
 from fakescope.evaluation.report import breakdown
 from fakescope.evaluation.run import evaluate_checkpoint
@@ -113,17 +114,47 @@ def heldout_families(out: Path, real: list[ManifestRow], runs: list[str], min_fi
     return "\n".join(lines)
 
 
+def finished_summary(folder: Path, config, manifest_text: str) -> dict | None:
+    """The summary of a run that already finished on exactly these rows and this config, else None.
+
+    The closed-form models refit from scratch when trained again (nothing to resume mid-fit), so a recipe
+    restarted after an interruption, or rerun with other LOSO settings, reuses its finished runs instead.
+    """
+    summary = folder / "summary.json"
+    try:
+        same_rows = (folder / "manifest.csv").read_text(encoding="utf-8") == manifest_text
+        same_config = load_config(folder / "config.yaml").to_dict() == config.to_dict()
+        saved = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError, FakescopeError):
+        return None
+    return saved if same_rows and same_config and Path(saved.get("checkpoint", "")).exists() else None
+
+
 def run(name: str, out: Path, config_path: Path, train_rows, dev_rows, test_rows, overrides: dict) -> dict:
     folder = out / name
     manifest = folder / "manifest.csv"
-    write_manifest(manifest, with_split(train_rows, "train") + with_split(dev_rows, "dev") + with_split(test_rows, "test"))
+    staged = folder / ".manifest.next.csv"
+    write_manifest(staged, with_split(train_rows, "train") + with_split(dev_rows, "dev") + with_split(test_rows, "test"))
     config = load_config(config_path, overrides={"data.manifest": str(manifest), **overrides})
-    result = train(config, out_dir=folder, resume=True, show_progress=False, echo=lambda m: print(f"[{name}] {m}", flush=True))
+    done = finished_summary(folder, config, staged.read_text(encoding="utf-8"))
+    if done is None:
+        staged.replace(manifest)
+        result = train(config, out_dir=folder, resume=True, show_progress=False,
+                       echo=lambda m: print(f"[{name}] {m}", flush=True))
+        done = {"checkpoint": result.checkpoint, "best_dev_eer": result.best_dev_eer,
+                "epochs_run": result.epochs_run, "seconds": result.seconds}
+    else:
+        staged.unlink()
+        print(f"[{name}] finished before on the same rows and config: reused", flush=True)
     metrics = {}
     if test_rows:
-        metrics, _ = evaluate_checkpoint(result.checkpoint, out_dir=folder / "test", manifest=manifest, splits=["test"])
-    summary = {"run": name, "checkpoint": result.checkpoint, "best_dev_eer": result.best_dev_eer,
-               "epochs_run": result.epochs_run, "seconds": result.seconds,
+        report = folder / "test" / "metrics.json"
+        if report.exists() and report.stat().st_mtime >= Path(done["checkpoint"]).stat().st_mtime:
+            metrics = json.loads(report.read_text(encoding="utf-8"))
+        else:
+            metrics, _ = evaluate_checkpoint(done["checkpoint"], out_dir=folder / "test", manifest=manifest, splits=["test"])
+    summary = {"run": name, "checkpoint": done["checkpoint"], "best_dev_eer": done["best_dev_eer"],
+               "epochs_run": done["epochs_run"], "seconds": done["seconds"],
                "test_eer": metrics.get("eer"), "test_n": len(test_rows)}
     print(json.dumps(summary), flush=True)
     return summary

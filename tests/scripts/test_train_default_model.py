@@ -87,3 +87,52 @@ def test_summaries_of_separate_invocations_are_merged(tmp_path):
     merged = script.merged_summaries(path, [{"run": "loso-b", "test_eer": 0.3}, {"run": "loso-a", "test_eer": 0.4}])
     assert [(e["run"], e["test_eer"]) for e in merged] == [("final", 0.2), ("loso-a", 0.4), ("loso-b", 0.3)]
     assert script.merged_summaries(tmp_path / "none.json", [{"run": "final"}]) == [{"run": "final"}]
+
+
+def test_a_finished_run_is_reused_and_a_changed_one_is_trained_again(tmp_path, monkeypatch):
+    """A restarted recipe must not refit runs that finished on the same rows and config (closed-form fits restart)."""
+    import json
+
+    from fakescope.training.config import save_config
+    from fakescope.training.loop import TrainResult
+
+    script = _script()
+    calls = {"train": 0, "evaluate": 0}
+
+    def fake_train(config, *, out_dir, **_):
+        calls["train"] += 1
+        out = Path(out_dir)
+        save_config(config, out / "config.yaml")
+        (out / "model.safetensors").write_bytes(b"weights")
+        result = TrainResult(out_dir=str(out), checkpoint=str(out / "model.safetensors"), best_epoch=1,
+                             best_dev_eer=0.25, epochs_run=1, stopped_early=False, seconds=3.0)
+        (out / "summary.json").write_text(json.dumps(result.__dict__))
+        return result
+
+    def fake_evaluate(checkpoint, *, out_dir, **_):
+        calls["evaluate"] += 1
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        (Path(out_dir) / "metrics.json").write_text(json.dumps({"eer": 0.125}))
+        return {"eer": 0.125}, None
+
+    monkeypatch.setattr(script, "train", fake_train)
+    monkeypatch.setattr(script, "evaluate_checkpoint", fake_evaluate)
+    rows = [ManifestRow(utt_id=f"u{i}", path=f"/data/{i}.flac", label="bonafide" if i % 2 else "spoof", speaker="s",
+                        attack="-" if i % 2 else "S01", source="src", split="train", duration_s=1.0) for i in range(6)]
+    config = ROOT / "configs" / "default_model.yaml"
+
+    def go(train_rows, overrides=None):
+        return script.run("final", tmp_path, config, train_rows, rows[4:], rows[2:4], overrides or {})
+
+    first = go(rows[:2])
+    assert calls == {"train": 1, "evaluate": 1} and first["test_eer"] == 0.125 and first["best_dev_eer"] == 0.25
+    again = go(rows[:2])
+    assert calls == {"train": 1, "evaluate": 1} and again == first
+    assert not any(p.name.startswith(".manifest") for p in (tmp_path / "final").iterdir())
+    go(rows[:3])  # other training rows: trained again
+    assert calls == {"train": 2, "evaluate": 2}
+    go(rows[:3], {"model.C": 2.0})  # another config: trained again
+    assert calls == {"train": 3, "evaluate": 3}
+    (tmp_path / "final" / "test" / "metrics.json").unlink()  # the fit finished, its evaluation did not
+    go(rows[:3], {"model.C": 2.0})
+    assert calls == {"train": 3, "evaluate": 4}
