@@ -78,6 +78,25 @@ def test_decision_matches_scikit_learn():
     assert model.cfg.n_support == len(reference.support_) == model.support.shape[0]
 
 
+def test_half_precision_support_vectors_halve_the_storage_and_keep_the_decision():
+    rng = np.random.default_rng(4)
+    bona, spoof = rng.normal(0.4, 1.0, (60, 22)), rng.normal(-0.4, 1.0, (50, 22))
+    full = build_model("svm", num_bins=8, pooling=POOLING)
+    half = build_model("svm", num_bins=8, pooling=POOLING, support_dtype="float16")
+    for model in (full, half):
+        model.fit(bonafide=bona, spoof=spoof, seed=0)
+    assert half.support.dtype == torch.float16 and half.support.shape == full.support.shape
+    assert half.support.nbytes * 2 == full.support.nbytes
+    test = torch.from_numpy(rng.normal(0.0, 1.5, (40, 22)))
+    torch.testing.assert_close(half.decision(test), full.decision(test), rtol=0, atol=2e-3)
+    rebuilt = model_from_config(half.config())
+    rebuilt.load_state_dict(half.state_dict())
+    assert rebuilt.support.dtype == torch.float16
+    torch.testing.assert_close(rebuilt.decision(test), half.decision(test))
+    with pytest.raises(ParameterError, match="support_dtype"):
+        build_model("svm", num_bins=8, pooling=POOLING, support_dtype="int8")
+
+
 def test_fitted_model_separates_and_survives_a_config_round_trip():
     rng = np.random.default_rng(2)
     model = build_model("svm", num_bins=8, pooling=POOLING)

@@ -33,6 +33,8 @@ def _check_stat(stat: str) -> None:
     if stat not in ("mean", "std", "delta_std") and not _QUANTILE.fullmatch(stat):
         raise ParameterError(f"svm pooling statistics are mean, std, delta_std or qN (N in 1..99), got {stat!r}")
 
+_SUPPORT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
 
 @dataclass
 class SVMConfig:
@@ -50,6 +52,9 @@ class SVMConfig:
     gamma: float | None = None  # RBF width; None: scikit-learn's "scale", 1 / (features · variance) after standardising
     max_examples: int = 20_000  # per class (random subset): the solver's time grows quadratically
     n_support: int = 0  # set by fitting (the buffers' size), so a checkpoint rebuilds the fitted shapes
+    # Storage of the support vectors (the checkpoint's bulk). float16 halves it; the standardised features are
+    # O(1), so its 3 significant digits move the decision by ~1e-3 (the kernel is evaluated in float64 anyway).
+    support_dtype: str = "float32"
     groups: list = field(init=False, repr=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -61,6 +66,8 @@ class SVMConfig:
             raise ParameterError(f"svm energy_row must be -1 or in 0..{int(self.num_bins) - 1}, got {self.energy_row}")
         if not float(self.C) > 0 or (self.gamma is not None and not float(self.gamma) > 0):
             raise ParameterError(f"svm C and gamma must be > 0, got C={self.C}, gamma={self.gamma}")
+        if self.support_dtype not in _SUPPORT_DTYPES:
+            raise ParameterError(f"svm support_dtype must be one of {sorted(_SUPPORT_DTYPES)}, got {self.support_dtype!r}")
         if int(self.max_examples) < 2 or int(self.n_support) < 0:
             raise ParameterError(f"svm max_examples must be >= 2 and n_support >= 0, got {self.max_examples}, {self.n_support}")
         pooling = self.pooling if self.pooling is not None else [{"rows": [0, int(self.num_bins)], "stats": ["mean", "std"]}]
@@ -110,7 +117,7 @@ class PooledSVM(ClosedFormModel):
         features = self.cfg.num_features()
         self.register_buffer("feature_mean", torch.zeros(features))
         self.register_buffer("feature_scale", torch.ones(features))
-        self.register_buffer("support", torch.zeros(support, features))
+        self.register_buffer("support", torch.zeros(support, features, dtype=_SUPPORT_DTYPES[self.cfg.support_dtype]))
         self.register_buffer("dual", torch.zeros(support))
         self.register_buffer("intercept", torch.zeros(()))
         self.register_buffer("gamma", torch.ones(()))
@@ -195,6 +202,8 @@ class PooledSVM(ClosedFormModel):
         self.feature_mean.copy_(torch.from_numpy(mean))
         self.feature_scale.copy_(torch.from_numpy(scale))
         self.support.copy_(torch.from_numpy(machine.support_vectors_))
+        if not torch.isfinite(self.support).all():
+            raise ParameterError(f"svm support vectors overflow {self.cfg.support_dtype} (use support_dtype: float32)")
         self.dual.copy_(torch.from_numpy(machine.dual_coef_[0]))
         self.intercept.fill_(float(machine.intercept_[0]))
         self.gamma.fill_(gamma)
