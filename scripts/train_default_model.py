@@ -15,9 +15,13 @@ Results: OUT/<run>/ (training runs), OUT/<run>/test/ (evaluation reports), OUT/s
 OUT, also over separate `--what final` and `--what loso` invocations), and once both the final model and LOSO
 runs are there, OUT/heldout_families.md: EER by generator family and by attack type, pooled over every
 dev-real source scored by a model that never trained on it (the LOSO folds and the validation source).
+A rerun into the same OUT (after an interruption, or with other LOSO settings) reuses every run that finished
+on the same rows and config, and evaluates again only where its report is missing.
 
-    .venv/bin/python scripts/train_default_model.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/default \
-        --launder-copies 2 --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir   # the shipped recipe
+    fakescope corpus build --out corpus-full --size full --seed 0   # the shipped model trains on the full build
+    .venv/bin/python scripts/train_default_model.py --corpus corpus-full --dev-real ../shared/data/dev-real \
+        --out runs/default --loso-corpus-train 2000 --launder-copies 2 \
+        --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir   # the shipped recipe
 """
 
 from __future__ import annotations
