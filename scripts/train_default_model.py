@@ -35,11 +35,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from fakescope.errors import FakescopeError
 from fakescope.datasets.manifest import ManifestRow, read_manifest, write_manifest
 from fakescope.evaluation.report import breakdown
 from fakescope.evaluation.run import evaluate_checkpoint
 from fakescope.evaluation.scores import read_scores
+from fakescope.errors import FakescopeError
 from fakescope.fileio import write_text_atomic
 from fakescope.launder import parse_attack
 from fakescope.launder.grids import Condition

@@ -33,6 +33,7 @@ def _check_stat(stat: str) -> None:
     if stat not in ("mean", "std", "delta_std") and not _QUANTILE.fullmatch(stat):
         raise ParameterError(f"svm pooling statistics are mean, std, delta_std or qN (N in 1..99), got {stat!r}")
 
+
 _SUPPORT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 
