@@ -9,7 +9,7 @@ from scipy import signal
 from fakescope.audio import Audio, load_audio
 from fakescope.audio.synthetic import voice_like
 from fakescope.detection.warnings import audio_warnings, effective_bandwidth_hz
-from fakescope.detection.windows import WindowPlan, aggregate_scores, split_windows
+from fakescope.detection.windows import WindowPlan, aggregate_scores, plan_for, split_windows
 from fakescope.errors import ParameterError
 
 
@@ -66,9 +66,24 @@ def test_short_audio_is_repeat_padded_to_one_window():
     assert windows.shape == (1, 64000) and starts.tolist() == [0.0]
 
 
+def test_unpadded_plan_scores_short_audio_at_its_own_length():
+    plan = plan_for({"crop_seconds": 8.0, "pad": "none"})
+    assert (plan.window_s, plan.hop_s, plan.pad) == (8.0, 4.0, "none")
+    samples = np.arange(16000 * 3, dtype=np.float32)
+    windows, starts = split_windows(samples, 16000, plan)
+    assert windows.shape == (1, 48000) and starts.tolist() == [0.0]
+    np.testing.assert_array_equal(windows[0], samples)
+    windows, _ = split_windows(np.ones(4000, np.float32), 16000, plan)
+    assert windows.shape == (1, 8000)  # lifted to MIN_UNPADDED_SECONDS, no shorter
+    assert split_windows(np.ones(16000 * 10, np.float32), 16000, plan)[0].shape == (2, 128000)  # long: as before
+    assert plan_for({}).pad == "repeat" and plan_for({}).window_s == 4.0  # checkpoints from before the key
+
+
 def test_plan_checks_and_aggregation():
     with pytest.raises(ParameterError, match="must not exceed"):
         WindowPlan(window_s=2, hop_s=3)
+    with pytest.raises(ParameterError, match="pad must be one of"):
+        WindowPlan(pad="zero")
     assert aggregate_scores(np.array([1.0, 3.0])) == 2.0
     with pytest.raises(ParameterError):
         aggregate_scores(np.array([]))

@@ -41,6 +41,17 @@ def test_pooled_statistics_match_numpy():
         np.testing.assert_allclose(row, _numpy_pooled(example, 0.4), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("frames", [1, 2, 7, 200, 201])
+def test_quantiles_match_numpy_at_any_length(frames):
+    """Interpolated in tensor arithmetic (so an ONNX graph with a dynamic time axis keeps it right)."""
+    from fakescope.models.svm import _quantile
+
+    values = np.sort(np.random.default_rng(frames).standard_normal((3, 4, frames)), axis=-1).astype(np.float32)
+    for q in (0.1, 0.5, 0.9):
+        np.testing.assert_allclose(_quantile(torch.from_numpy(values), q).numpy(), np.quantile(values, q, axis=-1),
+                                   atol=1e-6)
+
+
 def test_weighted_pooling_matches_numpy_and_reads_zero_weights_as_no_frames():
     """weight_row: a weighted mean and std over the chosen frames (the harmonic rows' voicing), 0 with no weight."""
     rng = np.random.default_rng(1)

@@ -62,6 +62,8 @@ def test_config_errors_name_the_key(tmp_path):
         load_config()
     with pytest.raises(ParameterError, match="balance"):
         load_config(overrides={"data.manifest": "m.csv", "data.balance": "oversample"})
+    with pytest.raises(ParameterError, match="data.pad must be one of repeat, none"):
+        load_config(overrides={"data.manifest": "m.csv", "data.pad": "zero"})
 
 
 def test_names_replace_a_section_only_when_they_change(tmp_path):
@@ -95,6 +97,22 @@ def test_crops_are_fixed_length_repeat_padded_and_deterministic(tmp_path):
     assert len(crops) > 1  # a new random offset per epoch
     dev = AudioCropDataset(items, sample_rate=16000, num_samples=500, train=False)
     np.testing.assert_allclose(dev[1][0].numpy(), ramp[:500], atol=1e-4)  # evaluation: from the start
+
+
+def test_unpadded_crops_keep_short_files_at_their_own_length(tmp_path):
+    """data.pad "none": a short file is not tiled (a loop join every repetition), only lifted to 0.5 s."""
+    ramp = np.linspace(-0.5, 0.5, 16000)
+    items = [Item(_write(tmp_path / "short.wav", ramp[:12000]), 1, "short"),
+             Item(_write(tmp_path / "tiny.wav", ramp[:4000]), 1, "tiny"), Item(_write(tmp_path / "long.wav", ramp), 0, "long")]
+    for train in (True, False):
+        crops = AudioCropDataset(items, sample_rate=16000, num_samples=8000 * 2, train=train, pad="none")
+        assert crops[0][0].shape == (12000,) and crops[2][0].shape == (16000,)
+        assert crops[1][0].shape == (8000,)  # MIN_UNPADDED_SECONDS
+        np.testing.assert_allclose(crops[1][0][4000:].numpy(), crops[1][0][:4000].numpy())
+    long_crop = AudioCropDataset(items, sample_rate=16000, num_samples=6000, train=False, pad="none")[2][0]
+    np.testing.assert_allclose(long_crop.numpy(), ramp[:6000], atol=1e-4)  # longer files: cropped as before
+    with pytest.raises(ParameterError, match="pad must be one of"):
+        AudioCropDataset(items, sample_rate=16000, num_samples=500, train=False, pad="zero")[0]
 
 
 def test_bad_files_stop_or_are_skipped(tmp_path):

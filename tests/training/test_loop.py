@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from .helpers import quick_overrides
+from fakescope.errors import ParameterError
 from fakescope.evaluation import eer
 from fakescope.training import load_config, load_pipeline, read_checkpoint, train
 
@@ -41,7 +42,7 @@ def test_best_checkpoint_is_complete_and_reproduces_the_dev_eer(trained_run, tin
     config = loaded.config
     assert config["frontend"]["name"] == "lfcc" and config["frontend"]["with_deltas"] is False
     assert config["model"] == {"name": "lcnn", "num_bins": 20, "dropout": 0.7, "input_norm": "utterance"}
-    assert config["input"] == {"kind": "audio", "sample_rate": 16000, "crop_seconds": 0.4}
+    assert config["input"] == {"kind": "audio", "sample_rate": 16000, "crop_seconds": 0.4, "pad": "repeat"}
     assert config["threshold"]["source"] == "dev EER threshold" and loaded.calibration is not None
     assert config["training"]["data"]["dev"]["files"] == 12 and "score_convention" in config
     from fakescope.datasets.manifest import read_manifest
@@ -111,6 +112,29 @@ def test_svm_is_fitted_once_and_its_support_vectors_saved(tmp_path, tiny_manifes
     assert 2 <= support <= 24 and tensors["model.model.support"].shape == (support, 40)  # mean and std of 20 rows
     loaded = load_pipeline(tmp_path / "svm" / "model.safetensors").pipeline
     assert loaded.model.fitted.item() == 1 and loaded.model.support.shape == (support, 40)
+
+
+def test_unpadded_svm_trains_and_scores_inputs_of_their_own_length(tmp_path, tiny_manifest):
+    """data.pad "none": the files (about 0.4-0.8 s) go in at their own length, one per batch, in training,
+    in the stored dev threshold's scoring and in `fakescope evaluate`, which reproduces the dev EER."""
+    from fakescope.evaluation.run import evaluate_checkpoint
+
+    overrides = quick_overrides(tiny_manifest, **{"data.crop_seconds": 2.0, "data.pad": "none"})
+    result = train(load_config(overrides=overrides, names={"frontend": "lfcc", "model": "svm"}),
+                   out_dir=tmp_path / "svm", show_progress=False)
+    assert result.best_dev_eer <= 0.1
+    config, _ = read_checkpoint(tmp_path / "svm" / "model.safetensors")
+    assert config["input"] == {"kind": "audio", "sample_rate": 16000, "crop_seconds": 2.0, "pad": "none"}
+    metrics, _ = evaluate_checkpoint(tmp_path / "svm" / "model.safetensors", manifest=tiny_manifest, splits=["dev"],
+                                     out_dir=tmp_path / "eval", device="cpu")
+    assert metrics["eer"] == pytest.approx(result.best_dev_eer, abs=1e-9)
+
+
+def test_networks_refuse_unpadded_inputs(tmp_path, tiny_manifest):
+    overrides = quick_overrides(tiny_manifest, **{"data.pad": "none"})
+    with pytest.raises(ParameterError, match="data.pad 'none'.*closed form"):
+        train(load_config(overrides=overrides, names={"frontend": "lfcc", "model": "lcnn"}), out_dir=tmp_path / "x",
+              show_progress=False)
 
 
 def test_image_mode_trains_the_seed_cnn_on_png_folders(tmp_path):

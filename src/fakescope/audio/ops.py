@@ -57,6 +57,28 @@ def normalize_peak(samples: np.ndarray, *, peak: float = 0.99) -> np.ndarray:
     return (samples * (peak / current)).astype(np.float32)
 
 
+PAD_MODES = ("repeat", "none")
+# The shortest input a "none"-padded model sees: shorter audio is still tiled up to it, so every front-end has
+# frames enough for its statistics (20 frames at a 10-ms hop, over half of them among the loudest).
+MIN_UNPADDED_SECONDS = 0.5
+
+
+def model_crop(samples: np.ndarray, num_samples: int, *, pad: str = "repeat", offset: int = 0,
+               sample_rate: int = 16000) -> np.ndarray:
+    """What a model sees of one input: `num_samples` from `offset` when the input is that long.
+
+    Shorter input: pad="repeat" tiles it to `num_samples` (models that take a fixed length);
+    pad="none" keeps it as it is, tiled only up to MIN_UNPADDED_SECONDS (models that pool statistics
+    over frames, where tiling would add a loop join every repetition and count each frame several times).
+    """
+    if pad not in PAD_MODES:
+        raise ParameterError(f"pad must be one of {', '.join(PAD_MODES)}, got {pad!r}")
+    if pad == "repeat" or samples.shape[-1] >= num_samples:
+        return fix_length(samples, num_samples, mode="repeat", offset=offset)
+    floor = min(num_samples, int(round(MIN_UNPADDED_SECONDS * sample_rate)))
+    return fix_length(samples, max(samples.shape[-1], floor), mode="repeat")
+
+
 def fix_length(samples: np.ndarray, num_samples: int, *, mode: str = "repeat", offset: int = 0) -> np.ndarray:
     """Crop or pad the last axis to `num_samples`.
 

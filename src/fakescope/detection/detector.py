@@ -21,7 +21,7 @@ from ..errors import CheckpointError, ParameterError
 from ..evaluation.calibration import Calibration
 from .verdict import Verdict, WindowScore
 from .warnings import audio_warnings
-from .windows import WindowPlan, aggregate_scores, split_windows
+from .windows import WindowPlan, aggregate_scores, plan_for, split_windows
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "models" / "default" / "default.safetensors"
 
@@ -106,8 +106,7 @@ class Detector:
             return np.concatenate(out).astype(np.float64)
 
         input_spec = loaded.config.get("input") or {}
-        plan = options.pop("plan", None) or WindowPlan(window_s=float(input_spec.get("crop_seconds", 4.0)),
-                                                       hop_s=float(input_spec.get("crop_seconds", 4.0)) / 2)
+        plan = options.pop("plan", None) or plan_for(input_spec)
         return cls(score_windows, calibration=loaded.calibration, sample_rate=pipeline.frontend.sample_rate,
                    plan=plan, model_name=path.name, config=loaded.config, pipeline=pipeline, **options)
 

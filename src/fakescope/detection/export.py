@@ -35,7 +35,8 @@ class _ScoreGraph(nn.Module):
 
 
 def export_onnx(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Path:
-    """Export a checkpoint to ONNX with a dynamic batch axis; returns the written path."""
+    """Export a checkpoint to ONNX with a dynamic batch axis (and time axis, for checkpoints that score short
+    inputs at their own length); returns the written path."""
     import onnx
 
     from ..training.checkpoint import load_pipeline
@@ -47,9 +48,13 @@ def export_onnx(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Path:
     window = int(round(crop_s * loaded.pipeline.frontend.sample_rate))
     graph = _ScoreGraph(loaded.pipeline).eval()
     example = torch.zeros(2, window)
-    batch = torch.export.Dim("batch", min=1, max=4096)
+    axes: dict[int, Any] = {0: torch.export.Dim("batch", min=1, max=4096)}
+    if (loaded.config.get("input") or {}).get("pad", "repeat") != "repeat":
+        # Short inputs are scored at their own length: the time axis is dynamic too. DYNAMIC rather than a ranged
+        # Dim: the exporter cannot prove some always-true frame-count guards over a range and would refuse it.
+        axes[1] = torch.export.Dim.DYNAMIC
     program = torch.onnx.export(graph, (example,), input_names=["waveforms"], output_names=["scores"],
-                                dynamic_shapes={"waveforms": {0: batch}}, dynamo=True, external_data=False)
+                                dynamic_shapes={"waveforms": axes}, dynamo=True, external_data=False)
     model = program.model_proto
     entry = model.metadata_props.add()
     entry.key, entry.value = "fakescope_config", json.dumps(loaded.config)
@@ -64,7 +69,7 @@ def onnx_detector(path: str | os.PathLike, **options: Any):
 
     from ..evaluation.calibration import Calibration
     from .detector import Detector
-    from .windows import WindowPlan
+    from .windows import plan_for
 
     path = Path(path)
     if not path.is_file():
@@ -86,8 +91,7 @@ def onnx_detector(path: str | os.PathLike, **options: Any):
                for i in range(0, len(windows), batch_size)]
         return np.concatenate(out).astype(np.float64)
 
-    crop_s = float((config.get("input") or {}).get("crop_seconds", 4.0))
-    plan = options.pop("plan", None) or WindowPlan(window_s=crop_s, hop_s=crop_s / 2)
+    plan = options.pop("plan", None) or plan_for(config.get("input") or {})
     sample_rate = int((config.get("frontend") or {}).get("sample_rate", 16000))
     return Detector(score_windows, calibration=Calibration.from_dict(config["calibration"]), sample_rate=sample_rate,
                     plan=plan, model_name=path.name, config=config, **options)

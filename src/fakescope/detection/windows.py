@@ -6,34 +6,48 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..audio.ops import fix_length
+from ..audio.ops import PAD_MODES, model_crop
 from ..errors import ParameterError
 
 
 @dataclass(frozen=True)
 class WindowPlan:
-    """Window length and hop in seconds. Defaults: 4 s windows every 2 s (the training crop length)."""
+    """Window length and hop in seconds. Defaults: 4 s windows every 2 s (the training crop length).
+
+    pad: what happens to audio shorter than one window, as the model was trained (`data.pad`): "repeat"
+    tiles it to the window, "none" scores it at its own length (`audio.ops.model_crop`).
+    """
 
     window_s: float = 4.0
     hop_s: float = 2.0
+    pad: str = "repeat"
 
     def __post_init__(self) -> None:
         if not self.window_s > 0 or not self.hop_s > 0:
             raise ParameterError(f"window_s and hop_s must be > 0, got {self.window_s}, {self.hop_s}")
         if self.hop_s > self.window_s:
             raise ParameterError(f"hop_s ({self.hop_s}) must not exceed window_s ({self.window_s}): audio would be skipped")
+        if self.pad not in PAD_MODES:
+            raise ParameterError(f"pad must be one of {', '.join(PAD_MODES)}, got {self.pad!r}")
+
+
+def plan_for(input_spec: dict) -> WindowPlan:
+    """The scanning plan of a checkpoint's input spec: windows of its training crop every half crop, padded as in
+    training (checkpoints from before `pad` tiled short inputs)."""
+    crop_s = float(input_spec.get("crop_seconds", 4.0))
+    return WindowPlan(window_s=crop_s, hop_s=crop_s / 2, pad=str(input_spec.get("pad", "repeat")))
 
 
 def split_windows(samples: np.ndarray, sample_rate: int, plan: WindowPlan) -> tuple[np.ndarray, np.ndarray]:
     """Cut a 1-D signal into windows (N, window_samples) and their start times in seconds (N,).
 
-    Audio shorter than one window is repeat-padded to it, as in training. The last window is aligned to
-    the end of the signal so no tail goes unscored.
+    Audio shorter than one window is padded as in training (`plan.pad`): one window, tiled to the window's
+    length or kept at its own. The last window is aligned to the end of the signal so no tail goes unscored.
     """
     window = int(round(plan.window_s * sample_rate))
     hop = int(round(plan.hop_s * sample_rate))
     if len(samples) <= window:
-        return fix_length(samples, window, mode="repeat")[np.newaxis, :], np.zeros(1)
+        return model_crop(samples, window, pad=plan.pad, sample_rate=sample_rate)[np.newaxis, :], np.zeros(1)
     starts = list(range(0, len(samples) - window + 1, hop))
     if starts[-1] + window < len(samples):
         starts.append(len(samples) - window)

@@ -108,12 +108,12 @@ def conditions_with_clean(grid: Grid) -> list[Condition]:
 
 def laundered_crop(
     item: Any, *, attack: Attack, condition: str, seed: int, sample_rate: int, seconds: float,
-    resources: ResourceConfig,
+    resources: ResourceConfig, pad: str = "repeat",
 ) -> np.ndarray:
     """An item's audio attacked as `fakescope launder` attacks it, then cropped as `fakescope evaluate`
     crops: (T,) float32. Module level so DataLoader workers can pickle it."""
     from ..audio import load_audio
-    from ..audio.ops import fix_length
+    from ..audio.ops import model_crop
 
     audio = load_audio(item.path, sample_rate=sample_rate, mono=True)
     speaker = item.row.speaker if getattr(item, "row", None) is not None else ""
@@ -125,7 +125,8 @@ def laundered_crop(
     peak = float(np.max(np.abs(out)))
     if peak > 1.0:  # what `fakescope launder` does before writing 16-bit files (keeps SNRs, avoids clipping)
         out = out * np.float32(0.999 / peak)
-    return np.ascontiguousarray(fix_length(out[0], int(round(seconds * sample_rate)), mode="repeat", offset=0))
+    return np.ascontiguousarray(model_crop(out[0], int(round(seconds * sample_rate)), pad=pad, offset=0,
+                                           sample_rate=sample_rate))
 
 
 def _sha256(path: Path) -> str:
@@ -202,7 +203,7 @@ def run_robustness(
     from ..training.checkpoint import load_pipeline
     from ..training.dataset import manifest_items
     from ..training.distributed import resolve_device
-    from .run import score_items
+    from .run import input_pad, score_items
 
     from .report import TDCF_MODES
 
@@ -220,7 +221,9 @@ def run_robustness(
     if spec.get("kind") == "image":
         raise ParameterError(f"{checkpoint}: an image-mode checkpoint cannot be laundered on the fly; "
                              "robustness needs an audio checkpoint")
-    rate, crop = int(spec.get("sample_rate", 16000)), float(spec.get("crop_seconds", 4.0))
+    rate, crop, pad = int(spec.get("sample_rate", 16000)), float(spec.get("crop_seconds", 4.0)), input_pad(spec)
+    if pad != "repeat":
+        batch_size = 1  # inputs of their own length are not stacked
     table = read_manifest(manifest)
     present = sorted({row.split for row in table})
     splits = list(splits) or (["eval"] if "eval" in present else present)
@@ -275,7 +278,7 @@ def run_robustness(
             if threshold is None and condition.name != CLEAN:
                 threshold = state["conditions"][CLEAN]["eer_threshold"]  # clean runs first
             load = functools.partial(laundered_crop, attack=condition.attack, condition=condition.name, seed=seed,
-                                     sample_rate=rate, seconds=crop, resources=resources)
+                                     sample_rate=rate, seconds=crop, resources=resources, pad=pad)
             started = time.perf_counter()
             scores, failed = score_items(loaded.pipeline, items, load, device=torch_device, batch_size=batch_size,
                                          workers=workers, skip_bad_files=True, show_progress=show_progress)

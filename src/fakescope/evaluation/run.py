@@ -107,8 +107,9 @@ def evaluate_checkpoint(
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Score every trial with the checkpoint, write scores.txt / scores.csv and the report.
 
-    Audio is cropped (repeat-padded) to the checkpoint's training length from the start, exactly as dev was
-    scored, so the stored dev-EER threshold applies. Returns (metrics, files skipped as unreadable).
+    Audio is cropped to the checkpoint's training length from the start (shorter files padded as in
+    training), exactly as dev was scored, so the stored dev-EER threshold applies. Returns (metrics, files
+    skipped as unreadable).
     """
     from ..training.checkpoint import load_pipeline
     from ..training.dataset import image_items, manifest_items
@@ -132,7 +133,9 @@ def evaluate_checkpoint(
         table = read_manifest(manifest)
         items = manifest_items(table, list(splits) or sorted({row.split for row in table}))
         load = functools.partial(_load_crop, sample_rate=int(spec.get("sample_rate", 16000)),
-                                 seconds=float(spec.get("crop_seconds", 4.0)))
+                                 seconds=float(spec.get("crop_seconds", 4.0)), pad=input_pad(spec))
+        if input_pad(spec) != "repeat":
+            batch_size = 1  # inputs of their own length are not stacked
     scores, failed = score_items(loaded.pipeline, items, load, device=torch_device, batch_size=batch_size,
                                  workers=workers, skip_bad_files=skip_bad_files, show_progress=show_progress)
     rows = [
@@ -151,13 +154,19 @@ def evaluate_checkpoint(
     return result, [(str(items[i].path), reason) for i, reason in failed]
 
 
-def _load_crop(item: Any, *, sample_rate: int, seconds: float) -> np.ndarray:
-    """The first `seconds` of an item's audio, repeat-padded: (T,) float32 (module level: workers pickle it)."""
+def input_pad(spec: dict[str, Any]) -> str:
+    """How a checkpoint's training padded short files (`data.pad`); checkpoints from before the key tiled them."""
+    return str(spec.get("pad", "repeat"))
+
+
+def _load_crop(item: Any, *, sample_rate: int, seconds: float, pad: str = "repeat") -> np.ndarray:
+    """The first `seconds` of an item's audio, padded as in training: (T,) float32 (module level: workers pickle it)."""
     from ..audio import load_audio
-    from ..audio.ops import fix_length
+    from ..audio.ops import model_crop
 
     samples = load_audio(item.path, sample_rate=sample_rate).samples[0]
-    return np.ascontiguousarray(fix_length(samples, int(round(seconds * sample_rate)), mode="repeat", offset=0))
+    return np.ascontiguousarray(model_crop(samples, int(round(seconds * sample_rate)), pad=pad, offset=0,
+                                           sample_rate=sample_rate))
 
 
 def _load_png(item: Any, *, size: tuple[int, int]) -> np.ndarray:

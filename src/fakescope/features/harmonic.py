@@ -196,9 +196,9 @@ class HarmonicPhase(FrontEnd):
         loop of chunks took the export from 23 to 197 s.
         """
         if torch.compiler.is_compiling():
-            step = frames.shape[1]
-        else:
-            step = max(1, _CHUNK_ROWS // max(1, frames.shape[0]))
+            # One pass, with no loop over a symbolic frame count either: its bounds would pin the length.
+            return self._sums(frames, f0)
+        step = max(1, _CHUNK_ROWS // max(1, frames.shape[0]))
         parts = [self._sums(frames[:, i : i + step], f0[:, i : i + step]) for i in range(0, frames.shape[1], step)]
         if len(parts) == 1:
             return parts[0]

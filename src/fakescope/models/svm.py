@@ -242,9 +242,12 @@ def _weighted_stats(values: torch.Tensor, weight: torch.Tensor, stats: tuple[str
 
 
 def _quantile(ordered: torch.Tensor, q: float) -> torch.Tensor:
-    """The q-quantile along the last axis of sorted values, interpolated linearly (numpy's default)."""
-    position = q * (ordered.shape[-1] - 1)
-    low = int(np.floor(position))
-    high = min(low + 1, ordered.shape[-1] - 1)
-    weight = position - low
-    return ordered[..., low] * (1.0 - weight) + ordered[..., high] * weight
+    """The q-quantile along the last axis of sorted values, interpolated linearly (numpy's default).
+
+    Written as a weighted sum with the interpolation's triangular weights max(0, 1 − |i − q·(n − 1)|), all
+    in tensor arithmetic: indexing at a position computed in Python would freeze the position for the
+    length seen when exporting to ONNX, and torch.quantile freezes the length itself.
+    """
+    index = torch.arange(ordered.shape[-1], device=ordered.device, dtype=ordered.dtype)
+    weights = (1.0 - (index - q * index[-1]).abs()).clamp(min=0.0)
+    return (ordered * weights).sum(dim=-1)

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ..audio.ops import PAD_MODES
 from ..errors import ParameterError
 from ..fileio import read_yaml
 
@@ -28,7 +29,10 @@ class DataConfig:
     image_dirs: dict[str, str] | None = None  # image mode: {"train": DIR, "dev": DIR}, each with index.csv or real/ fake/
     image_size: list[int] = field(default_factory=lambda: [128, 128])  # (height = F, width = T)
     sample_rate: int = 16000
-    crop_seconds: float = 4.0  # random crop while training, first crop_seconds at dev/eval; repeat-padded
+    crop_seconds: float = 4.0  # random crop while training, first crop_seconds at dev/eval
+    # Shorter files: "repeat" tiles them to crop_seconds; "none" keeps them as they are (models fitted in closed
+    # form, which pool over frames; see audio.ops.model_crop). Stored in the checkpoint: scoring does the same.
+    pad: str = "repeat"
     balance: str = "sampler"  # class-balanced sampling, a class-weighted loss, or neither
     cache_audio: bool = True  # decode every file once and keep it in memory
     skip_bad_files: bool = False  # list unreadable files and go on, instead of stopping
@@ -41,6 +45,8 @@ class DataConfig:
             raise ParameterError(f"data.balance must be one of {', '.join(BALANCE_MODES)}, got {self.balance!r}")
         if not self.crop_seconds > 0:
             raise ParameterError(f"data.crop_seconds must be > 0, got {self.crop_seconds}")
+        if self.pad not in PAD_MODES:
+            raise ParameterError(f"data.pad must be one of {', '.join(PAD_MODES)}, got {self.pad!r}")
         if self.image_dirs is not None and not {"train", "dev"} <= set(self.image_dirs):
             raise ParameterError(f"data.image_dirs needs train and dev folders, got {sorted(self.image_dirs)}")
         if len(self.image_size) != 2 or min(self.image_size) < 8:

@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from ..audio import load_audio
-from ..audio.ops import fix_length
+from ..audio.ops import model_crop
 from ..datasets.manifest import Manifest, ManifestRow
 from ..errors import AudioError, DatasetError, ParameterError
 from ..models.registry import BONAFIDE, SPOOF
@@ -113,18 +113,20 @@ class AudioCropDataset(Dataset):
 
     train=True: a random crop per (seed, epoch, index), then `transform` (laundering) if given;
     train=False: the first `num_samples`. Shorter files are repeat-padded (no artificial silence, which
-    would be a class shortcut).
+    would be a class shortcut), or with pad="none" kept at their own length (`audio.ops.model_crop`; the
+    inputs then differ in length and are batched one at a time).
     """
 
     def __init__(
         self, items: Sequence[Item], *, sample_rate: int, num_samples: int, train: bool, seed: int = 0,
         transform: WaveTransform | None = None, cache: bool = True, skip_bad_files: bool = False,
-        progress: bool = False,
+        progress: bool = False, pad: str = "repeat",
     ) -> None:
         if num_samples <= 0:
             raise ParameterError(f"num_samples must be > 0, got {num_samples}")
         self.sample_rate = int(sample_rate)
         self.num_samples = int(num_samples)
+        self.pad = pad
         self.train = train
         self.seed = int(seed)
         self.epoch = 0
@@ -172,12 +174,13 @@ class AudioCropDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         samples = self.samples(index)
+        crop_args = dict(pad=self.pad, sample_rate=self.sample_rate)
         if not self.train:
-            crop = fix_length(samples, self.num_samples, mode="repeat", offset=0)
+            crop = model_crop(samples, self.num_samples, offset=0, **crop_args)
             return torch.from_numpy(np.ascontiguousarray(crop, dtype=np.float32)), self.items[index].label
         rng = np.random.default_rng([self.seed, self.epoch, index])
         offset = int(rng.integers(0, max(samples.shape[-1] - self.num_samples, 0) + 1))
-        crop = fix_length(samples, self.num_samples, mode="repeat", offset=offset)[np.newaxis, :]  # (1, T)
+        crop = model_crop(samples, self.num_samples, offset=offset, **crop_args)[np.newaxis, :]  # (1, T)
         if self.transform is not None:
             crop = self.transform(crop, self.sample_rate, rng)
         return torch.from_numpy(np.ascontiguousarray(crop[0], dtype=np.float32)), self.items[index].label

@@ -73,11 +73,11 @@ def _datasets(config: ExperimentConfig, runtime: Runtime, show: bool) -> tuple[A
     manifest = read_manifest(data.manifest)
     num_samples = int(round(data.crop_seconds * data.sample_rate))
     common = dict(sample_rate=data.sample_rate, num_samples=num_samples, seed=config.train.seed,
-                  cache=data.cache_audio, skip_bad_files=data.skip_bad_files, progress=show)
+                  cache=data.cache_audio, skip_bad_files=data.skip_bad_files, progress=show, pad=data.pad)
     train = AudioCropDataset(manifest_items(manifest, data.train_split), train=True,
                              transform=launder_hook(config.augment), **common)
     dev = AudioCropDataset(manifest_items(manifest, data.dev_split), train=False, **common)
-    spec = {"kind": "audio", "sample_rate": data.sample_rate, "crop_seconds": data.crop_seconds}
+    spec = {"kind": "audio", "sample_rate": data.sample_rate, "crop_seconds": data.crop_seconds, "pad": data.pad}
     return train, dev, dev.items, spec
 
 
@@ -150,6 +150,9 @@ class _Run:
         frontend = None if config.data.image_mode else config.frontend
         self.pipeline = build_pipeline(frontend=frontend, morphology=config.morphology, model=config.model,
                                        num_bins=config.data.image_size[0]).to(runtime.device)
+        if config.data.pad != "repeat" and self.pipeline.model.trained_by_gradient:
+            raise ParameterError(f"data.pad {config.data.pad!r} (inputs of their own length) is for models fitted in "
+                                 f"closed form (gmm, svm); {self.pipeline.model.name} trains on fixed-length batches")
         if config.train.pretrained:
             from ..models.resnet import ResNet18, load_imagenet_weights
 
@@ -163,7 +166,7 @@ class _Run:
 
     def loader(self, dataset: Any, *, train: bool) -> DataLoader:
         runtime, data = self.runtime, self.config.data
-        common = dict(batch_size=self.config.train.batch_size, num_workers=data.num_workers,
+        common = dict(batch_size=self.batch_size, num_workers=data.num_workers,
                       pin_memory=runtime.device.type == "cuda", persistent_workers=data.num_workers > 0)
         if train:
             self.sampler = EpochSampler(dataset.labels, balanced=data.balance == "sampler", seed=self.config.train.seed,
@@ -171,6 +174,11 @@ class _Run:
             return DataLoader(dataset, sampler=self.sampler, drop_last=len(self.sampler) > self.config.train.batch_size, **common)
         self.dev_indices = list(range(runtime.rank, len(dataset), runtime.world_size))
         return DataLoader(Subset(dataset, self.dev_indices), shuffle=False, **common)
+
+    @property
+    def batch_size(self) -> int:
+        """Inputs of their own length (data.pad "none") cannot be stacked: one per batch."""
+        return self.config.train.batch_size if self.config.data.pad == "repeat" else 1
 
     # --- evaluation and checkpoints -------------------------------------------------------------------
     def dev_scores(self, loader: DataLoader) -> tuple[np.ndarray, np.ndarray, float]:
@@ -305,7 +313,7 @@ class _Run:
         # Every rank fits the same model on all the data (EM and the SVM solver are not sharded), so all ranks agree.
         # Each file once (no balanced redraws: repeated rows add nothing); the fits weigh the classes themselves.
         sampler = EpochSampler(self.train_set.labels, balanced=False, seed=self.config.train.seed)
-        loader = DataLoader(self.train_set, sampler=sampler, batch_size=self.config.train.batch_size,
+        loader = DataLoader(self.train_set, sampler=sampler, batch_size=self.batch_size,
                             num_workers=self.config.data.num_workers)
         with torch.no_grad():
             for inputs, labels in loader:
