@@ -20,7 +20,9 @@ def test_default_model_scans_with_calibration():
     assert detector.config["training"], "the checkpoint records how it was trained"
     verdict = detector.scan((voice_like(seconds=6.0, rng=np.random.default_rng(0)).samples, 16000), name="x.wav")
     assert verdict.verdict in ("real", "uncertain", "fake") and 0 <= verdict.p_fake <= 1
-    assert len(verdict.windows) == 2
+    # 8-s windows, and shorter input scored at its own length (data.pad "none"): one window, 0-6 s.
+    assert (detector.plan.window_s, detector.plan.pad) == (8.0, "none")
+    assert [(w.start_s, w.end_s) for w in verdict.windows] == [(0.0, pytest.approx(6.0))]
 
 
 def test_detector_is_public_api():
@@ -35,11 +37,12 @@ def test_default_model_exports_to_onnx_and_scores_alike(tmp_path):
     from fakescope.detection.export import export_onnx
 
     onnx_path = export_onnx(DEFAULT_CHECKPOINT, tmp_path / "default.onnx")
-    audio = (voice_like(seconds=9.0, rng=np.random.default_rng(3)).samples, 16000)
-    ours = Detector.from_checkpoint().scan(audio, name="x.wav")
-    theirs = Detector.from_checkpoint(onnx_path).scan(audio, name="x.wav")
-    np.testing.assert_allclose([w.score for w in theirs.windows], [w.score for w in ours.windows], atol=1e-3)
-    assert abs(theirs.p_fake - ours.p_fake) < 1e-3
+    torch_detector, onnx_detector = Detector.from_checkpoint(), Detector.from_checkpoint(onnx_path)
+    for seconds in (11.0, 3.0, 0.3):  # full windows, and short inputs at their own length (a dynamic time axis)
+        audio = (voice_like(seconds=seconds, rng=np.random.default_rng(3)).samples, 16000)
+        ours, theirs = torch_detector.scan(audio, name="x.wav"), onnx_detector.scan(audio, name="x.wav")
+        np.testing.assert_allclose([w.score for w in theirs.windows], [w.score for w in ours.windows], atol=1e-3)
+        assert abs(theirs.p_fake - ours.p_fake) < 1e-3
 
 
 @pytest.mark.slow

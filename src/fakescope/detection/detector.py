@@ -1,7 +1,8 @@
 """`Detector`: the one Python API behind every edge (CLI scan, HTTP service, web page).
 
 Input (path, bytes, file object or (samples, rate)) → native-rate audio for the quality warnings →
-16 kHz mono → 4 s windows every 2 s, scored in batches → window p_fake (calibrated) → file score (mean of
+16 kHz mono → windows of the model's training crop every half crop (4 s every 2 s by default; shorter audio
+padded as in training), scored in batches → window p_fake (calibrated) → file score (mean of
 window scores) → verdict: "fake" when p_fake >= fake_above, "real" when p_fake <= real_below, else
 "uncertain".
 """

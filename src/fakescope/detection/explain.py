@@ -21,7 +21,7 @@ from ..errors import ParameterError
 from ..fileio import atomic_path
 from .verdict import Verdict
 
-MAX_WINDOWS = 30  # explanations cover the first minute of long recordings (at 4 s windows, 2 s hop)
+MAX_WINDOWS = 30  # explanations cover the first 30 windows: a minute at 4-s windows, two at the default model's 8-s ones
 
 
 @torch.no_grad()

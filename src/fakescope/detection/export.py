@@ -39,7 +39,7 @@ def export_onnx(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Path:
     inputs at their own length); returns the written path."""
     import onnx
 
-    from ..training.checkpoint import load_pipeline
+    from ..training.checkpoint import input_pad, load_pipeline
 
     loaded = load_pipeline(checkpoint)
     if loaded.pipeline.frontend is None:
@@ -49,7 +49,7 @@ def export_onnx(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Path:
     graph = _ScoreGraph(loaded.pipeline).eval()
     example = torch.zeros(2, window)
     axes: dict[int, Any] = {0: torch.export.Dim("batch", min=1, max=4096)}
-    if (loaded.config.get("input") or {}).get("pad", "repeat") != "repeat":
+    if input_pad(loaded.config.get("input") or {}) != "repeat":
         # Short inputs are scored at their own length: the time axis is dynamic too. DYNAMIC rather than a ranged
         # Dim: the exporter cannot prove some always-true frame-count guards over a range and would refuse it.
         axes[1] = torch.export.Dim.DYNAMIC

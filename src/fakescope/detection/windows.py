@@ -34,8 +34,10 @@ class WindowPlan:
 def plan_for(input_spec: dict) -> WindowPlan:
     """The scanning plan of a checkpoint's input spec: windows of its training crop every half crop, padded as in
     training (checkpoints from before `pad` tiled short inputs)."""
+    from ..training.checkpoint import input_pad
+
     crop_s = float(input_spec.get("crop_seconds", 4.0))
-    return WindowPlan(window_s=crop_s, hop_s=crop_s / 2, pad=str(input_spec.get("pad", "repeat")))
+    return WindowPlan(window_s=crop_s, hop_s=crop_s / 2, pad=input_pad(input_spec))
 
 
 def split_windows(samples: np.ndarray, sample_rate: int, plan: WindowPlan) -> tuple[np.ndarray, np.ndarray]:

@@ -200,10 +200,10 @@ def run_robustness(
     `skip_unavailable`; unreadable files are listed in the result, never fatal.
     """
     from ..datasets.manifest import read_manifest
-    from ..training.checkpoint import load_pipeline
+    from ..training.checkpoint import input_pad, load_pipeline
     from ..training.dataset import manifest_items
     from ..training.distributed import resolve_device
-    from .run import input_pad, score_items
+    from .run import score_items
 
     from .report import TDCF_MODES
 

@@ -111,7 +111,7 @@ def evaluate_checkpoint(
     training), exactly as dev was scored, so the stored dev-EER threshold applies. Returns (metrics, files
     skipped as unreadable).
     """
-    from ..training.checkpoint import load_pipeline
+    from ..training.checkpoint import input_pad, load_pipeline
     from ..training.dataset import image_items, manifest_items
     from ..training.distributed import resolve_device
 
@@ -152,11 +152,6 @@ def evaluate_checkpoint(
         source = "given threshold" if threshold is not None else ""
     result = write_report(rows, out, threshold=threshold, threshold_source=source, tdcf=tdcf, title=Path(checkpoint).stem)
     return result, [(str(items[i].path), reason) for i, reason in failed]
-
-
-def input_pad(spec: dict[str, Any]) -> str:
-    """How a checkpoint's training padded short files (`data.pad`); checkpoints from before the key tiled them."""
-    return str(spec.get("pad", "repeat"))
 
 
 def _load_crop(item: Any, *, sample_rate: int, seconds: float, pad: str = "repeat") -> np.ndarray:

@@ -27,6 +27,12 @@ FORMAT_VERSION = 1
 SCORE_CONVENTION = "score = logit[bonafide] - logit[spoof] (index 1 minus index 0); higher = more likely bona fide"
 
 
+def input_pad(input_spec: dict[str, Any]) -> str:
+    """How a checkpoint's training treated files shorter than its crop (`data.pad`, stored in its "input" spec):
+    "repeat" (tiled) or "none" (kept at their own length). Checkpoints from before the key tiled them."""
+    return str(input_spec.get("pad", "repeat"))
+
+
 def unwrap(model: nn.Module) -> nn.Module:
     """The module inside a DistributedDataParallel wrapper (or the module itself)."""
     return model.module if hasattr(model, "module") and isinstance(model, nn.parallel.DistributedDataParallel) else model
