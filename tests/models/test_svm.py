@@ -108,6 +108,25 @@ def test_half_precision_support_vectors_halve_the_storage_and_keep_the_decision(
         build_model("svm", num_bins=8, pooling=POOLING, support_dtype="int8")
 
 
+def test_the_kept_float64_support_follows_every_change_of_the_buffer():
+    """decision() keeps the float64 support between calls; a refit, a loaded state or an in-place edit must show."""
+    rng = np.random.default_rng(5)
+    bona, spoof = rng.normal(0.4, 1.0, (60, 22)), rng.normal(-0.4, 1.0, (50, 22))
+    model, other = build_model("svm", num_bins=8, pooling=POOLING), build_model("svm", num_bins=8, pooling=POOLING, C=0.1)
+    test = torch.from_numpy(rng.normal(0.0, 1.5, (10, 22)))
+    model.fit(bonafide=bona, spoof=spoof, seed=0)
+    other.fit(bonafide=bona[:30], spoof=spoof[:30], seed=1)
+    first = model.decision(test)
+    torch.testing.assert_close(model.decision(test), first)  # kept: the same answer
+    model.cfg.C = 0.1
+    model.fit(bonafide=bona[:30], spoof=spoof[:30], seed=1)  # a refit reallocates the buffers
+    torch.testing.assert_close(model.decision(test), other.decision(test))
+    model.support.mul_(0.5)  # an in-place edit bumps the tensor's version
+    assert not torch.allclose(model.decision(test), other.decision(test))
+    model.load_state_dict(other.state_dict())
+    torch.testing.assert_close(model.decision(test), other.decision(test))
+
+
 def test_fitted_model_separates_and_survives_a_config_round_trip():
     rng = np.random.default_rng(2)
     model = build_model("svm", num_bins=8, pooling=POOLING)
