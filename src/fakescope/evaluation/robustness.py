@@ -222,8 +222,6 @@ def run_robustness(
         raise ParameterError(f"{checkpoint}: an image-mode checkpoint cannot be laundered on the fly; "
                              "robustness needs an audio checkpoint")
     rate, crop, pad = int(spec.get("sample_rate", 16000)), float(spec.get("crop_seconds", 4.0)), input_pad(spec)
-    if pad != "repeat":
-        batch_size = 1  # inputs of their own length are not stacked
     table = read_manifest(manifest)
     present = sorted({row.split for row in table})
     splits = list(splits) or (["eval"] if "eval" in present else present)

@@ -57,10 +57,15 @@ class _TrialDataset(Dataset):
             return None, index, getattr(exc, "reason", None) or str(exc)
 
 
-def _collate(batch: list[tuple[np.ndarray | None, int, str]]) -> tuple[torch.Tensor | None, list[int], list[tuple[int, str]]]:
-    good = [(x, i) for x, i, _ in batch if x is not None]
-    inputs = torch.from_numpy(np.stack([x for x, _ in good])) if good else None
-    return inputs, [i for _, i in good], [(i, error) for x, i, error in batch if x is None]
+def _collate(batch: list[tuple[np.ndarray | None, int, str]]) -> tuple[list[tuple[torch.Tensor, list[int]]], list[tuple[int, str]]]:
+    """Readable inputs stacked by length ((inputs, indices) per length: checkpoints that keep short files at
+    their own length give inputs of several lengths), and (index, error) of the unreadable ones."""
+    groups: dict[int, list[tuple[np.ndarray, int]]] = {}
+    for x, i, _ in batch:
+        if x is not None:
+            groups.setdefault(x.shape[-1], []).append((x, i))
+    stacked = [(torch.from_numpy(np.stack([x for x, _ in group])), [i for _, i in group]) for group in groups.values()]
+    return stacked, [(i, error) for x, i, error in batch if x is None]
 
 
 def score_items(
@@ -83,16 +88,16 @@ def score_items(
     pipeline.eval()
     try:
         with torch.no_grad():
-            for inputs, indices, failed in loader:
+            for groups, failed in loader:
                 if failed and not skip_bad_files:
                     index, reason = failed[0]
                     raise AudioError(getattr(items[index], "path", index), f"{reason} (--skip-bad-files goes on without it)")
                 failures += failed
-                if inputs is not None:
+                for inputs, indices in groups:
                     logits = pipeline(inputs.to(device)).float()  # (B, 2)
                     scores.update(zip(indices, scores_from_logits(logits).cpu().tolist()))
                 if bar is not None:
-                    bar.update(len(indices) + len(failed))
+                    bar.update(sum(len(indices) for _, indices in groups) + len(failed))
     finally:
         if bar is not None:
             bar.close()
@@ -134,8 +139,6 @@ def evaluate_checkpoint(
         items = manifest_items(table, list(splits) or sorted({row.split for row in table}))
         load = functools.partial(_load_crop, sample_rate=int(spec.get("sample_rate", 16000)),
                                  seconds=float(spec.get("crop_seconds", 4.0)), pad=input_pad(spec))
-        if input_pad(spec) != "repeat":
-            batch_size = 1  # inputs of their own length are not stacked
     scores, failed = score_items(loaded.pipeline, items, load, device=torch_device, batch_size=batch_size,
                                  workers=workers, skip_bad_files=skip_bad_files, show_progress=show_progress)
     rows = [
