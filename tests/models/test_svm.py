@@ -105,7 +105,33 @@ def test_half_precision_support_vectors_halve_the_storage_and_keep_the_decision(
     assert rebuilt.support.dtype == torch.float16
     torch.testing.assert_close(rebuilt.decision(test), half.decision(test))
     with pytest.raises(ParameterError, match="support_dtype"):
-        build_model("svm", num_bins=8, pooling=POOLING, support_dtype="int8")
+        build_model("svm", num_bins=8, pooling=POOLING, support_dtype="int4")
+
+
+def test_int8_support_vectors_quarter_the_storage_and_keep_the_decision():
+    rng = np.random.default_rng(6)
+    bona, spoof = rng.normal(0.4, 1.0, (60, 22)), rng.normal(-0.4, 1.0, (50, 22))
+    bona[0, 3] = 25.0  # an outlier sets its feature's step: the quantisation is per feature, not global
+    full = build_model("svm", num_bins=8, pooling=POOLING)
+    small = build_model("svm", num_bins=8, pooling=POOLING, support_dtype="int8")
+    for model in (full, small):
+        model.fit(bonafide=bona, spoof=spoof, seed=0)
+    assert small.support.dtype == torch.int8 and small.support.nbytes * 4 == full.support.nbytes
+    assert {"support_step", "support_norm"} <= set(small.state_dict()) and "support_step" not in full.state_dict()
+    # stored as asinh(s) in steps of its own feature: every value within half a step there, the norms exact
+    compressed = torch.asinh(full.support.double())
+    assert ((small.support.double() * small.support_step.double() - compressed).abs()
+            <= small.support_step.double() / 2 + 1e-6).all()
+    torch.testing.assert_close(small.support_norm, full.support.square().sum(-1))
+    # the outlier's feature takes coarser steps, but companded: under 2x the others' (a linear step would be ~8x)
+    assert small.support_step.median() * 1.3 < small.support_step[3] < small.support_step.median() * 2
+    test = torch.from_numpy(rng.normal(0.0, 1.5, (40, 22)))
+    torch.testing.assert_close(small.decision(test), full.decision(test), rtol=0, atol=2e-2)
+    rebuilt = model_from_config(small.config())
+    rebuilt.load_state_dict(small.state_dict())
+    torch.testing.assert_close(rebuilt.decision(test), small.decision(test))
+    rebuilt.support_step.mul_(2.0)  # the kept float64 copy follows the steps too
+    assert not torch.allclose(rebuilt.decision(test), small.decision(test))
 
 
 def test_the_kept_float64_support_follows_every_change_of_the_buffer():

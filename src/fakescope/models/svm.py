@@ -34,7 +34,7 @@ def _check_stat(stat: str) -> None:
         raise ParameterError(f"svm pooling statistics are mean, std, delta_std or qN (N in 1..99), got {stat!r}")
 
 
-_SUPPORT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+_SUPPORT_DTYPES = {"float32": torch.float32, "float16": torch.float16, "int8": torch.int8}
 
 
 @dataclass
@@ -55,6 +55,8 @@ class SVMConfig:
     n_support: int = 0  # set by fitting (the buffers' size), so a checkpoint rebuilds the fitted shapes
     # Storage of the support vectors (the checkpoint's bulk). float16 halves it; the standardised features are
     # O(1), so its 3 significant digits move the decision by ~1e-3 (the kernel is evaluated in float64 anyway).
+    # int8 quarters it (`_store_support`): on the default model's real inputs the decision moves by 0.012 on
+    # average (its spread is 1.1), float16 by 0.002.
     support_dtype: str = "float32"
     groups: list = field(init=False, repr=False, default_factory=list)
 
@@ -103,7 +105,8 @@ class PooledSVM(ClosedFormModel):
     """(B, 1, F, T) → pooled statistics (B, P) → RBF-SVM decision d → logits (B, 2) = [−d/2, d/2].
 
     Buffers: `feature_mean`, `feature_scale` (P,), `support` (S, P) standardised support vectors, `dual` (S,)
-    (αᵢ·yᵢ, bona fide = +1), `intercept` and `gamma` (scalars).
+    (αᵢ·yᵢ, bona fide = +1), `intercept` and `gamma` (scalars); with `support_dtype: int8` also `support_step`
+    (P,) and `support_norm` (S,), see `_store_support`.
     """
 
     name = "svm"
@@ -119,6 +122,9 @@ class PooledSVM(ClosedFormModel):
         self.register_buffer("feature_mean", torch.zeros(features))
         self.register_buffer("feature_scale", torch.ones(features))
         self.register_buffer("support", torch.zeros(support, features, dtype=_SUPPORT_DTYPES[self.cfg.support_dtype]))
+        if self.cfg.support_dtype == "int8":  # only then, so checkpoints stored in a float type load as they are
+            self.register_buffer("support_step", torch.ones(features))
+            self.register_buffer("support_norm", torch.zeros(support))
         self.register_buffer("dual", torch.zeros(support))
         self.register_buffer("intercept", torch.zeros(()))
         self.register_buffer("gamma", torch.ones(()))
@@ -202,13 +208,33 @@ class PooledSVM(ClosedFormModel):
         self._allocate(self.cfg.n_support)
         self.feature_mean.copy_(torch.from_numpy(mean))
         self.feature_scale.copy_(torch.from_numpy(scale))
-        self.support.copy_(torch.from_numpy(machine.support_vectors_))
-        if not torch.isfinite(self.support).all():
-            raise ParameterError(f"svm support vectors overflow {self.cfg.support_dtype} (use support_dtype: float32)")
+        self._store_support(machine.support_vectors_)
         self.dual.copy_(torch.from_numpy(machine.dual_coef_[0]))
         self.intercept.fill_(float(machine.intercept_[0]))
         self.gamma.fill_(gamma)
         self.fitted.fill_(1)
+
+    def _store_support(self, support: np.ndarray) -> None:
+        """Write (S, P) standardised support vectors into the buffer in the configured storage type."""
+        if self.cfg.support_dtype == "int8":
+            # Each value is stored as round(asinh(s) / step), with one step per feature (its largest |asinh(s)| /
+            # 127): fine steps where the standardised values crowd around 0 and coarse ones only in the tails,
+            # where a feature's few outliers would otherwise set a coarse step for all. The exact squared norms
+            # are kept too: ‖z − s‖² expands to ‖z‖² − 2 z·s + ‖s‖², and the rounded vectors' own norms carry a
+            # positive bias (the rounding's variance) that lowered every kernel value. Measured on the default
+            # model (14,150 vectors, 2,500 real inputs): mean |decision change| 0.050 with linear steps and
+            # rounded norms, 0.012 with this. torch's quantised tensors are not plain buffers (safetensors and
+            # the ONNX export want int8 + float steps), hence by hand.
+            compressed = np.arcsinh(support)
+            step = np.abs(compressed).max(axis=0) / 127.0
+            step[step == 0] = 1.0
+            self.support.copy_(torch.from_numpy(np.clip(np.rint(compressed / step), -127, 127).astype(np.int8)))
+            self.support_step.copy_(torch.from_numpy(step))
+            self.support_norm.copy_(torch.from_numpy(np.square(support).sum(axis=1)))
+            return
+        self.support.copy_(torch.from_numpy(support))
+        if not torch.isfinite(self.support).all():
+            raise ParameterError(f"svm support vectors overflow {self.cfg.support_dtype} (use support_dtype: float32)")
 
     def _support_float64(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The support vectors in float64 (S, P) and their squared norms (S,).
@@ -220,14 +246,20 @@ class PooledSVM(ClosedFormModel):
         the graph.
         """
         if torch.compiler.is_compiling():
-            support = self.support.double()
-            return support, support.square().sum(-1)
-        key = (self.support.data_ptr(), self.support._version, self.support.device, self.support.shape)
+            return self._support_values()
+        buffers = (self.support, getattr(self, "support_step", None), getattr(self, "support_norm", None))
+        key = tuple((t.data_ptr(), t._version, t.device, t.shape) for t in buffers if t is not None)
         if getattr(self, "_float64_key", None) != key:
-            support = self.support.double()
-            self._float64_support = (support, support.square().sum(-1))
+            self._float64_support = self._support_values()
             self._float64_key = key
         return self._float64_support
+
+    def _support_values(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.cfg.support_dtype == "int8":
+            # sinh in float32: onnxruntime has no float64 Sinh, and float32 holds the decoded value to 1e-7
+            return torch.sinh(self.support.float() * self.support_step.float()).double(), self.support_norm.double()
+        support = self.support.double()
+        return support, support.square().sum(-1)
 
     def decision(self, pooled: torch.Tensor) -> torch.Tensor:
         """The SVM's decision value (B,) for pooled vectors (B, P): > 0 means bona fide."""
