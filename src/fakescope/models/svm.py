@@ -237,7 +237,7 @@ class PooledSVM(ClosedFormModel):
             raise ParameterError(f"svm support vectors overflow {self.cfg.support_dtype} (use support_dtype: float32)")
 
     def _support_float64(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The support vectors in float64 (S, P) and their squared norms (S,).
+        """The support vectors in float64 (S, P) and their squared norms (S,) (for int8: decoded, and the norms stored).
 
         Run eagerly, they are converted once and kept until the buffer changes (load, copy, move). Converted
         on every call (about 28 MB for the default model), inputs of varying length fragmented the heap: glibc
