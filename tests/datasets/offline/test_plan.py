@@ -84,3 +84,20 @@ def test_assign_speakers_shares():
 
 def test_tiny_preset_is_tiny():
     assert SIZES["tiny"].per_speaker <= 16 and "festvox-ru" not in SIZES["tiny"].sources
+
+
+def test_an_added_system_leaves_every_other_utterance_as_it_was():
+    added = [v for v in VOCODER_SYSTEMS if v.added]
+    assert added, "S12 (HiFi-GAN) is drawn on top of the balanced plan"
+    plain = [v for v in VOCODER_SYSTEMS if not v.added]
+    without = plan_corpus(_recordings(), size="small", seed=0, tts=list(TTS_SYSTEMS), vocoders=plain)
+    full = _plan()
+    extra = [t for t in full.tasks if t.system_id in {v.system_id for v in added}]
+    assert [t for t in full.tasks if t not in extra] == without.tasks
+    for system in added:
+        mine = [t for t in extra if t.system_id == system.system_id]
+        assert {t.split for t in mine} == set(system.splits)
+        for split in system.splits:
+            bona = sum(t.split == split and t.label == "bonafide" for t in full.tasks)
+            assert 0 < sum(t.split == split for t in mine) <= bona // 4
+        assert all(t.kind == "vocoder" and t.recording for t in mine)

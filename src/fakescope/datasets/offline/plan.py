@@ -43,7 +43,7 @@ SIZES = {
     # tiny: the asterisk prompts only (~55 MB of packages) and every system but festival Russian (its voice
     # package is 180 MB): enough for CI to exercise every stage in well under a minute.
     "tiny": SizePreset(sources=ALL_SOURCES[:5], per_speaker=12,
-                       systems=("S01", "S02", "S03", "S04", "S05", "S06", "S08", "S09", "S10", "S11")),
+                       systems=("S01", "S02", "S03", "S04", "S05", "S06", "S08", "S09", "S10", "S11", "S12")),
     "small": SizePreset(sources=ALL_SOURCES, per_speaker=30),
     "full": SizePreset(sources=ALL_SOURCES, per_speaker=None),
 }
@@ -138,8 +138,9 @@ def plan_corpus(recordings: list[Recording], *, size: str, seed: int, tts: list[
             if any(speaks(system, voice, lang) for lang in {r.language for r in chosen}):
                 jobs[voice.split].append((system, voice))
     for vocoder in vocoders:
-        for split in vocoder.splits:
-            jobs[split].append((vocoder, None))
+        if not vocoder.added:
+            for split in vocoder.splits:
+                jobs[split].append((vocoder, None))
     rng = np.random.default_rng(seed + 1)
     for split in SPLITS:
         if not jobs[split]:
@@ -154,6 +155,13 @@ def plan_corpus(recordings: list[Recording], *, size: str, seed: int, tts: list[
                 tasks.extend(_vocoder_tasks(system, split, split_recordings, per_job, rng, seed))
             else:
                 tasks.extend(_tts_tasks(system, voice, chosen, per_job, rng, seed))
+    for vocoder in (v for v in vocoders if v.added):
+        # The share it would have had among the split's jobs, from a stream of its own (see VocoderSystem.added).
+        own = np.random.default_rng([seed + 1, int(vocoder.system_id.lstrip("S"))])
+        for split in vocoder.splits:
+            count = max(1, bonafide_per_split[split] // (len(jobs[split]) + 1))
+            split_recordings = [r for r in chosen if speaker_splits[r.speaker] == split]
+            tasks.extend(_vocoder_tasks(vocoder, split, split_recordings, count, own, seed))
     systems = [
         {"id": s.system_id, "name": s.name, "family": s.family, "eval_only": s.eval_only,
          "splits": sorted({t.split for t in tasks if t.system_id == s.system_id}, key=SPLITS.index)}

@@ -1,7 +1,8 @@
 """Copy-synthesis spoofs: a bona fide recording analysed and re-synthesised by a vocoder.
 
 WORLD, Griffin-Lim and LPC run at the recording's own sample rate, so the spoof inherits its source's
-band and rate (the rate is not a class cue); codec2 works at 8 kHz by design. The spoof keeps the speaker
+band and rate (the rate is not a class cue); codec2 works at 8 kHz by design; HiFi-GAN (neural_vocoder.py)
+runs at its 16 kHz and returns to the recording's rate. The spoof keeps the speaker
 and the split of its source recording.
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 from scipy import linalg, signal
 
 from ...errors import DatasetError
+from .neural_vocoder import checkpoint_path, hifigan
 from .packages import require_module, require_program
 
 
@@ -28,6 +30,10 @@ class VocoderSystem:
     family: str
     splits: tuple[str, ...]
     packages: tuple[str, ...]
+    # An added system is drawn after the balanced share of the others, from its own random stream: adding it
+    # left every earlier utterance of the corpus as it was (the eval split included), and it puts its share of
+    # spoofs on top of a split's balance (training weights the classes).
+    added: bool = False
 
     @property
     def eval_only(self) -> bool:
@@ -39,6 +45,8 @@ VOCODER_SYSTEMS: tuple[VocoderSystem, ...] = (
     VocoderSystem("S06", "griffin-lim", "vocoder", ("train", "dev", "eval"), ()),
     VocoderSystem("S10", "lpc", "vocoder", ("eval",), ()),
     VocoderSystem("S11", "codec2", "vocoder", ("eval",), ("codec2",)),
+    # A neural vocoder in training: without one, copy synthesis taught only WORLD's and Griffin-Lim's excitation.
+    VocoderSystem("S12", "hifigan", "neural-vocoder", ("train", "dev", "eval"), (), added=True),
 )
 
 
@@ -49,6 +57,8 @@ def check_vocoder(system: VocoderSystem) -> None:
     if system.name == "codec2":
         require_program("c2enc", "codec2")
         require_program("c2dec", "codec2")
+    if system.name == "hifigan":
+        checkpoint_path()
 
 
 def vocode(system: VocoderSystem, samples: np.ndarray, sample_rate: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
@@ -63,6 +73,8 @@ def vocode(system: VocoderSystem, samples: np.ndarray, sample_rate: int, rng: np
     if system.name == "codec2":
         mode = str(rng.choice(["3200", "2400", "1600"]))
         return codec2(x, sample_rate, mode=mode), 8000
+    if system.name == "hifigan":
+        return hifigan(x, sample_rate), sample_rate
     raise DatasetError(f"unknown vocoder {system.name!r}")
 
 
