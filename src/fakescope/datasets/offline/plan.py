@@ -141,6 +141,7 @@ def plan_corpus(recordings: list[Recording], *, size: str, seed: int, tts: list[
         if not vocoder.added:
             for split in vocoder.splits:
                 jobs[split].append((vocoder, None))
+    recordings_of = {split: [r for r in chosen if speaker_splits[r.speaker] == split] for split in SPLITS}
     rng = np.random.default_rng(seed + 1)
     for split in SPLITS:
         if not jobs[split]:
@@ -148,11 +149,10 @@ def plan_corpus(recordings: list[Recording], *, size: str, seed: int, tts: list[
         # As many spoofs as bona fide utterances in each split, shared evenly by the split's systems/voices.
         base, extra = divmod(bonafide_per_split[split], len(jobs[split]))
         lucky = set(rng.permutation(len(jobs[split]))[:extra].tolist())
-        split_recordings = [r for r in chosen if speaker_splits[r.speaker] == split]
         for index, (system, voice) in enumerate(jobs[split]):
             per_job = max(1, base + (index in lucky))
             if voice is None:
-                tasks.extend(_vocoder_tasks(system, split, split_recordings, per_job, rng, seed))
+                tasks.extend(_vocoder_tasks(system, split, recordings_of[split], per_job, rng, seed))
             else:
                 tasks.extend(_tts_tasks(system, voice, chosen, per_job, rng, seed))
     for vocoder in (v for v in vocoders if v.added):
@@ -160,8 +160,7 @@ def plan_corpus(recordings: list[Recording], *, size: str, seed: int, tts: list[
         own = np.random.default_rng([seed + 1, int(vocoder.system_id.lstrip("S"))])
         for split in vocoder.splits:
             count = max(1, bonafide_per_split[split] // (len(jobs[split]) + 1))
-            split_recordings = [r for r in chosen if speaker_splits[r.speaker] == split]
-            tasks.extend(_vocoder_tasks(vocoder, split, split_recordings, count, own, seed))
+            tasks.extend(_vocoder_tasks(vocoder, split, recordings_of[split], count, own, seed))
     systems = [
         {"id": s.system_id, "name": s.name, "family": s.family, "eval_only": s.eval_only,
          "splits": sorted({t.split for t in tasks if t.system_id == s.system_id}, key=SPLITS.index)}
