@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import lzma
 import os
@@ -49,7 +50,9 @@ def pack(args: argparse.Namespace) -> int:
     import torch
 
     from fakescope.audio.io import load_audio
+    from fakescope.errors import FakescopeError
     from fakescope.features import build_frontend
+    from fakescope.fileio import atomic_path
     from train_default_model import corpus_rows, dev_real_rows
 
     torch.set_num_threads(max(1, args.threads))
@@ -66,9 +69,13 @@ def pack(args: argparse.Namespace) -> int:
             row.utt_id = f"{row.extra['original_utt_id']}__{row.condition}"
             rows.append((row, "laundered"))
     frontend = build_frontend("lfcc", **{k: v for k, v in LFCC.items() if k != "name"}, with_deltas=False).eval()
-    chunks, meta, offset, started = [], [], 0, time.time()
+    chunks, meta, offset, started, unreadable = [], [], 0, time.time(), []
     for index, (row, group) in enumerate(rows):
-        audio = load_audio(row.path)
+        try:
+            audio = load_audio(row.path)
+        except FakescopeError as exc:  # its message names the file; the pack goes on without it
+            unreadable.append(str(exc))
+            continue
         with torch.no_grad():
             frames = frontend(torch.from_numpy(audio.samples))[0, 0].numpy()  # (20, frames)
         if frames.shape[1] > args.max_frames:
@@ -93,10 +100,13 @@ def pack(args: argparse.Namespace) -> int:
           f"clipped {float(np.mean(np.abs(error) > scale[:, None])):.2e}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     packed = np.frombuffer(lzma.compress(quantised.tobytes(), preset=6), dtype=np.uint8)
-    np.savez(args.out, frames_xz=packed, shape=np.array(quantised.shape), mid=mid.astype(np.float32),
-             scale=scale.astype(np.float32), meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    with atomic_path(args.out) as tmp, open(tmp, "wb") as handle:  # a handle: np.savez adds ".npz" to a bare path
+        np.savez(handle, frames_xz=packed, shape=np.array(quantised.shape), mid=mid.astype(np.float32),
+                 scale=scale.astype(np.float32), meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
     print(f"pack: wrote {args.out} ({args.out.stat().st_size / 2**20:.1f} MiB)")
-    return 0
+    for message in unreadable:
+        print(f"pack: skipped {message}", file=sys.stderr)
+    return 1 if unreadable else 0
 
 
 # --- train (GPU, or CPU for a smoke test) ------------------------------------------------------------------
@@ -136,6 +146,7 @@ def train_one(args: argparse.Namespace) -> int:
     from fakescope.evaluation.calibration import fit_calibration
     from fakescope.evaluation.metrics import eer as compute_eer
     from fakescope.features.lfcc import deltas
+    from fakescope.fileio import write_text_atomic
     from fakescope.models import scores_from_logits
     from fakescope.training import checkpoint as ckpt
     from fakescope.training.pipeline import build_pipeline
@@ -144,6 +155,9 @@ def train_one(args: argparse.Namespace) -> int:
     device = torch.device(args.device)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
+    if not args.data.is_file():
+        print(f"train: {args.data}: packed frames not found (make them with the pack command)", file=sys.stderr)
+        return 2
     data = np.load(args.data)
     meta = json.loads(data["meta"].tobytes().decode())
     codes = np.frombuffer(lzma.decompress(data["frames_xz"].tobytes()), dtype=np.int8).reshape(tuple(data["shape"]))
@@ -245,12 +259,13 @@ def train_one(args: argparse.Namespace) -> int:
     ckpt.save_checkpoint(out / "model.safetensors", tensors=ckpt.model_tensors(pipeline), config=config)
     pipeline.to(device)
     test_scores = score(test_idx)
-    with open(out / "test_scores.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["utt_id", "score", "label", "source", "attack", "family"])
-        for i, s in zip(test_idx, test_scores):
-            m = meta[i]
-            writer.writerow([m["utt_id"], f"{s:.6f}", "bonafide" if m["label"] else "spoof", m["source"], m["attack"], m["family"]])
+    table = io.StringIO()
+    writer = csv.writer(table, lineterminator="\n")
+    writer.writerow(["utt_id", "score", "label", "source", "attack", "family"])
+    for i, s in zip(test_idx, test_scores):
+        m = meta[i]
+        writer.writerow([m["utt_id"], f"{s:.6f}", "bonafide" if m["label"] else "spoof", m["source"], m["attack"], m["family"]])
+    write_text_atomic(out / "test_scores.csv", table.getvalue())
     test_labels = labels[test_idx].cpu().numpy()
     summary = {**training, "test_eer": eer(test_scores[test_labels == 1], test_scores[test_labels == 0]), "by_source": {}}
     for source in sorted({meta[i]["source"] for i in test_idx}):
@@ -258,7 +273,7 @@ def train_one(args: argparse.Namespace) -> int:
         bona, spoof = test_scores[mask & (test_labels == 1)], test_scores[mask & (test_labels == 0)]
         if len(bona) and len(spoof):
             summary["by_source"][source] = eer(bona, spoof)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     print(json.dumps({k: summary[k] for k in ("run", "dev_eer", "test_eer", "step", "steps_run", "seconds")}), flush=True)
     return 0
 

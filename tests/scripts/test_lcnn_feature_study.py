@@ -67,12 +67,17 @@ def test_packed_frames_match_the_front_end_and_train_a_checkpoint_that_scores_au
                 label = "bonafide" if k % 2 else "spoof"
                 save_audio(real / f"{source}{k}.flac", Audio((rng.standard_normal((1, 8000 * (k + 2))) * 0.05).astype(np.float32), 16000))
                 writer.writerow([f"{source}{k}.flac", label, source, "fam" if label == "spoof" else "", "g", "tts", (k + 2) / 2])
+        (real / "broken.flac").write_bytes(b"not audio at all")
+        writer.writerow(["broken.flac", "spoof", "yourtts_demo", "fam", "g", "tts", 1.0])
     packed = tmp_path / "frames.npz"
     command = [sys.executable, str(SCRIPT)]
-    subprocess.run(command + ["pack", "--corpus", str(manifest.parent), "--dev-real", str(real), "--out", str(packed),
-                              "--dev-fraction", "1"], check=True, capture_output=True)
+    done = subprocess.run(command + ["pack", "--corpus", str(manifest.parent), "--dev-real", str(real), "--out", str(packed),
+                                     "--dev-fraction", "1"], capture_output=True, text=True)
+    # An unreadable file is named on one line and left out; the others are packed (exit 1: some inputs failed).
+    assert done.returncode == 1 and "broken.flac" in done.stderr and "Traceback" not in done.stderr
     data = np.load(packed)
     meta = json.loads(data["meta"].tobytes().decode())
+    assert len(meta) == 12 + 8 + 8 and sum(m["group"] == "real" for m in meta) == 8  # train, dev, readable dev-real
     assert sorted({m["group"] for m in meta}) == ["corpus-dev", "corpus-train", "real"]  # eval is scored from audio
     codes = np.frombuffer(lzma.decompress(data["frames_xz"].tobytes()), dtype=np.int8).reshape(tuple(data["shape"]))
     frames = codes * data["scale"][:, None] + data["mid"][:, None]
