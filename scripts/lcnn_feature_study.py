@@ -149,6 +149,7 @@ def train_one(args: argparse.Namespace) -> int:
     from fakescope.fileio import write_text_atomic
     from fakescope.models import scores_from_logits
     from fakescope.training import checkpoint as ckpt
+    from fakescope.training.augment import SpecAugment
     from fakescope.training.pipeline import build_pipeline
 
     started = time.time()
@@ -175,6 +176,7 @@ def train_one(args: argparse.Namespace) -> int:
     optimiser = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=1e-4)
     amp = device.type == "cuda"
     positions = torch.arange(CROP_FRAMES, device=device)
+    spec_augment = SpecAugment()  # the configs' 2 + 2 masks of up to 10 %
 
     def crops(indices: np.ndarray, offsets: torch.Tensor) -> torch.Tensor:
         """(B, 1, 60, 400): each item's frames from `offsets`, tiled when shorter (the recipe's repeat pad)."""
@@ -183,18 +185,6 @@ def train_one(args: argparse.Namespace) -> int:
         statics = frames[:, cols].permute(1, 0, 2)  # (B, 20, 400)
         d1 = deltas(statics)
         return torch.cat([statics, d1, deltas(d1)], dim=1).unsqueeze(1)
-
-    def spec_augment(x: torch.Tensor) -> torch.Tensor:
-        batch, _, bins, time_ = x.shape
-        mask = torch.ones(batch, 1, bins, time_, device=device)
-        for size, axis in ((bins, 2), (time_, 3)):
-            for _ in range(2):
-                width = torch.randint(0, max(1, size // 10) + 1, (batch,), device=device)
-                first = (torch.rand(batch, device=device) * (size - width + 1)).long()
-                span = torch.arange(size, device=device)[None, :]
-                hit = (span >= first[:, None]) & (span < (first + width)[:, None])  # (B, size)
-                mask = mask * (~hit).float().view(batch, 1, *((size, 1) if axis == 2 else (1, size)))
-        return x * mask
 
     @torch.no_grad()
     def score(indices: np.ndarray) -> np.ndarray:
@@ -215,7 +205,7 @@ def train_one(args: argparse.Namespace) -> int:
 
     out = args.out / args.run
     out.mkdir(parents=True, exist_ok=True)
-    log = open(out / "log.csv", "w", buffering=1)
+    log = open(out / "log.csv", "w", buffering=1)  # progress, line by line; the results below are atomic
     log.write("step,seconds,train_loss,dev_eer\n")
     best = (float("inf"), None, 0)
     step, stale, loss_sum = 0, 0, torch.zeros((), device=device)
@@ -224,7 +214,7 @@ def train_one(args: argparse.Namespace) -> int:
     while (step == 0 or time.time() - loop_started < args.seconds) and stale < args.patience:
         chosen = np.concatenate([rng.choice(by_class[0], half), rng.choice(by_class[1], half)])
         offsets = (torch.rand(len(chosen), device=device) * lengths[torch.as_tensor(chosen, device=device)]).long()
-        x = spec_augment(crops(chosen, offsets))
+        x = spec_augment(crops(chosen, offsets), rng)
         y = labels[torch.as_tensor(chosen, device=device)]
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
             loss = torch.nn.functional.cross_entropy(model(x).float(), y)
@@ -241,6 +231,7 @@ def train_one(args: argparse.Namespace) -> int:
                 best, stale = (value, {k: v.detach().clone() for k, v in model.state_dict().items()}, step), 0
             else:
                 stale += 1
+    log.close()
     if best[1] is not None:
         model.load_state_dict(best[1])
     dev_scores = score(dev_idx)
