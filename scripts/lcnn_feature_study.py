@@ -122,9 +122,7 @@ def fold_indices(meta: list[dict], run: str) -> tuple[list[int], list[int], list
         real = group == "real"
         if group == "corpus-dev" or (real and source == VALIDATION_SOURCE):
             dev.append(i)
-        if held is None and (group == "corpus-eval" or (real and source == VALIDATION_SOURCE)):
-            test.append(i)
-        if held is not None and real and source == held:
+        if real and source == (held or VALIDATION_SOURCE):  # the corpus eval split is scored from audio
             test.append(i)
         if group == "corpus-train" or (real and source not in (VALIDATION_SOURCE, held)):
             train.append(i)
@@ -134,17 +132,18 @@ def fold_indices(meta: list[dict], run: str) -> tuple[list[int], list[int], list
     return train, dev, test
 
 
-def eer(bona: np.ndarray, spoof: np.ndarray) -> float:
+def eer(scores: np.ndarray, bonafide: np.ndarray) -> tuple[float, float]:
+    """(EER, threshold) of scores whose bona fide trials are marked by the boolean `bonafide`."""
     from fakescope.evaluation.metrics import eer as compute_eer
 
-    return float(compute_eer(bonafide_scores=bona, spoof_scores=spoof)[0])
+    value, threshold = compute_eer(bonafide_scores=scores[bonafide], spoof_scores=scores[~bonafide])
+    return float(value), float(threshold)
 
 
 def train_one(args: argparse.Namespace) -> int:
     import torch
 
     from fakescope.evaluation.calibration import fit_calibration
-    from fakescope.evaluation.metrics import eer as compute_eer
     from fakescope.features.lfcc import deltas
     from fakescope.fileio import write_text_atomic
     from fakescope.models import scores_from_logits
@@ -166,9 +165,10 @@ def train_one(args: argparse.Namespace) -> int:
     frames = frames * torch.from_numpy(data["scale"]).to(device)[:, None] + torch.from_numpy(data["mid"]).to(device)[:, None]
     starts = torch.tensor([m["offset"] for m in meta], device=device)
     lengths = torch.tensor([m["length"] for m in meta], device=device)
-    labels = torch.tensor([m["label"] for m in meta], device=device)
-    train_idx, dev_idx, test_idx = (np.asarray(x) for x in fold_indices(meta, args.run))
-    by_class = [train_idx[labels[train_idx].cpu().numpy() == c] for c in (0, 1)]
+    bonafide = np.array([m["label"] == 1 for m in meta])
+    labels = torch.from_numpy(bonafide.astype(np.int64)).to(device)
+    train_idx, dev_idx, test_idx = (np.asarray(x, dtype=np.int64) for x in fold_indices(meta, args.run))
+    by_class = [train_idx[bonafide[train_idx] == c] for c in (False, True)]
 
     frontend = {**LFCC, "with_deltas": True}
     pipeline = build_pipeline(frontend=frontend, model={"name": "lcnn", "dropout": 0.7, "input_norm": "utterance"})
@@ -198,11 +198,6 @@ def train_one(args: argparse.Namespace) -> int:
         model.train()
         return np.concatenate(out).astype(np.float64)
 
-    def dev_eer(scores: np.ndarray) -> tuple[float, float]:
-        dev_labels = labels[dev_idx].cpu().numpy()
-        value, threshold = compute_eer(bonafide_scores=scores[dev_labels == 1], spoof_scores=scores[dev_labels == 0])
-        return float(value), float(threshold)
-
     out = args.out / args.run
     out.mkdir(parents=True, exist_ok=True)
     log = open(out / "log.csv", "w", buffering=1)  # progress, line by line; the results below are atomic
@@ -224,7 +219,7 @@ def train_one(args: argparse.Namespace) -> int:
         loss_sum += loss.detach()  # summed on the device: no sync per step
         step += 1
         if step % args.eval_every == 0:
-            value, _ = dev_eer(score(dev_idx))
+            value, _ = eer(score(dev_idx), bonafide[dev_idx])
             log.write(f"{step},{time.time() - started:.1f},{float(loss_sum) / args.eval_every:.4f},{value:.4f}\n")
             loss_sum.zero_()
             if value < best[0]:
@@ -235,9 +230,8 @@ def train_one(args: argparse.Namespace) -> int:
     if best[1] is not None:
         model.load_state_dict(best[1])
     dev_scores = score(dev_idx)
-    value, threshold = dev_eer(dev_scores)
-    dev_labels = labels[dev_idx].cpu().numpy()
-    calibration = fit_calibration(bonafide_scores=dev_scores[dev_labels == 1], spoof_scores=dev_scores[dev_labels == 0])
+    value, threshold = eer(dev_scores, bonafide[dev_idx])
+    calibration = fit_calibration(bonafide_scores=dev_scores[bonafide[dev_idx]], spoof_scores=dev_scores[~bonafide[dev_idx]])
     pipeline.cpu()
     training = {"recipe": "scripts/lcnn_feature_study.py", "run": args.run, "step": best[2], "steps_run": step,
                 "dev_eer": value, "train_files": int(len(train_idx)), "seconds": time.time() - started,
@@ -257,13 +251,13 @@ def train_one(args: argparse.Namespace) -> int:
         m = meta[i]
         writer.writerow([m["utt_id"], f"{s:.6f}", "bonafide" if m["label"] else "spoof", m["source"], m["attack"], m["family"]])
     write_text_atomic(out / "test_scores.csv", table.getvalue())
-    test_labels = labels[test_idx].cpu().numpy()
-    summary = {**training, "test_eer": eer(test_scores[test_labels == 1], test_scores[test_labels == 0]), "by_source": {}}
-    for source in sorted({meta[i]["source"] for i in test_idx}):
-        mask = np.array([meta[i]["source"] == source for i in test_idx])
-        bona, spoof = test_scores[mask & (test_labels == 1)], test_scores[mask & (test_labels == 0)]
-        if len(bona) and len(spoof):
-            summary["by_source"][source] = eer(bona, spoof)
+    test_bonafide = bonafide[test_idx]
+    summary = {**training, "test_eer": eer(test_scores, test_bonafide)[0], "by_source": {}}
+    test_sources = np.array([meta[i]["source"] for i in test_idx])
+    for source in sorted(set(test_sources)):
+        mask = test_sources == source
+        if test_bonafide[mask].any() and not test_bonafide[mask].all():
+            summary["by_source"][source] = eer(test_scores[mask], test_bonafide[mask])[0]
     write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     print(json.dumps({k: summary[k] for k in ("run", "dev_eer", "test_eer", "step", "steps_run", "seconds")}), flush=True)
     return 0
