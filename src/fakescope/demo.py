@@ -9,6 +9,7 @@ speakers and systems): report and plots; (4) the default model scanning example 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Callable
 
@@ -46,12 +47,16 @@ def run_demo(out: Path, *, corpus_size: str = "small", checkpoint: Path | None =
     if not full:
         return lines
 
-    from .datasets.offline.build import build_corpus
+    from .datasets.offline.build import build_corpus, build_settings, built_with_other_settings
     from .detection import DEFAULT_CHECKPOINT, Detector
     from .evaluation.run import evaluate_checkpoint
 
     say(f"[2/4] building the offline corpus ({corpus_size}) from Debian packages and synthesisers")
     corpus_dir = out / "corpus"
+    if built_with_other_settings(corpus_dir, build_settings(corpus_size, 0, True)) is not None:
+        # The demo's own output, from another size or an older corpus version: rebuilt, never mixed.
+        say(f"      {corpus_dir} holds a corpus built with other settings: building it anew")
+        shutil.rmtree(corpus_dir)
     build_corpus(out_dir=corpus_dir, size=corpus_size, seed=0, allow_missing=True, workers=2)
     checkpoint = checkpoint or DEFAULT_CHECKPOINT
     say("[3/4] evaluating the default model on the corpus eval split (unseen speakers and systems)")

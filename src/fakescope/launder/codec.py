@@ -194,14 +194,8 @@ class Codec(Attack):
     def _soundfile_pass(self, x: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
         import soundfile as sf
 
-        fmt, subtype = self.info.encoder.split("/")
-        options = {}
-        if self.codec == "vorbis":
-            # libsndfile's compression level is the inverse of Vorbis quality.
-            options["compression_level"] = 1.0 - (0.4 if self.quality is None else float(self.quality))
-        buffer = io.BytesIO()
-        sf.write(buffer, np.clip(x, -1.0, 1.0), rate, format=fmt, subtype=subtype, **options)
-        buffer.seek(0)
+        quality = None if self.codec != "vorbis" else 0.4 if self.quality is None else float(self.quality)
+        buffer = _soundfile_encode(x, rate, self.info.encoder, quality)
         y, out_rate = sf.read(buffer, dtype="float32", always_2d=True)
         return y[:, 0], int(out_rate)
 
@@ -251,6 +245,38 @@ class Codec(Attack):
         decoded.extend(f.to_ndarray().reshape(-1) for f in converter.resample(None))
         y = np.concatenate(decoded).astype(np.float32) if decoded else np.zeros(0, np.float32)
         return y, out_rate
+
+
+def _soundfile_encode(x: np.ndarray, rate: int, encoder: str, quality: float | None) -> io.BytesIO:
+    """x (T,) encoded by libsndfile as `encoder` ("FORMAT/SUBTYPE"), in a buffer rewound to its start."""
+    import soundfile as sf
+
+    fmt, subtype = encoder.split("/")
+    # libsndfile's compression level is the inverse of Vorbis quality.
+    options = {} if quality is None else {"compression_level": 1.0 - quality}
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(x, -1.0, 1.0), rate, format=fmt, subtype=subtype, **options)
+    buffer.seek(0)
+    return buffer
+
+
+def vorbis_quality_for(x: np.ndarray, sample_rate: int, kbps: float, *, steps: int = 7) -> float:
+    """The Vorbis quality (0..1) whose encoding of this mono signal (T,) comes closest to `kbps`.
+
+    Vorbis is set by quality, not bit rate, and the bit rate a quality gives depends on the rate and the
+    signal, so the quality is found by bisection on the signal itself (`steps` encodes, each a few ms).
+    """
+    check_range("kbps", kbps, 1.0, 1000.0)
+    seconds = max(x.size / sample_rate, 1e-3)
+    low, high = 0.0, 1.0
+    for _ in range(steps):
+        middle = 0.5 * (low + high)
+        size = len(_soundfile_encode(x, sample_rate, CODECS["vorbis"].encoder, middle).getbuffer())
+        if 8.0 * size / seconds / 1000.0 > kbps:
+            high = middle
+        else:
+            low = middle
+    return round(0.5 * (low + high), 4)
 
 
 @functools.lru_cache(maxsize=256)

@@ -101,3 +101,15 @@ def test_an_added_system_leaves_every_other_utterance_as_it_was():
             bona = sum(t.split == split and t.label == "bonafide" for t in full.tasks)
             assert 0 < sum(t.split == split for t in mine) <= bona // 4
         assert all(t.kind == "vocoder" and t.recording for t in mine)
+
+
+def test_spoofs_take_the_coding_of_a_bona_fide_recording_of_their_split():
+    plan = _plan()
+    split_of = {str(t.recording): t.split for t in plan.tasks if t.kind == "bonafide"}
+    spoofs = [t for t in plan.tasks if t.label == "spoof"]
+    assert spoofs and all(t.channel in split_of and split_of[t.channel] == t.split for t in spoofs)
+    assert all(t.channel == t.recording for t in spoofs if t.kind == "vocoder")
+    assert all(t.channel == "" for t in plan.tasks if t.kind == "bonafide")
+    tts = [t for t in spoofs if t.kind == "tts"]
+    assert len({t.channel for t in tts}) > len(tts) // 4  # drawn, not one recording for all
+    assert [t.channel for t in _plan().tasks] == [t.channel for t in plan.tasks]  # deterministic

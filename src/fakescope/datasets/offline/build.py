@@ -25,6 +25,7 @@ from ...fileio import write_text_atomic
 from ...progress import progress
 from ..manifest import ManifestRow, write_manifest
 from .bonafide import SOURCES, Recording
+from .channel import apply_channel, probe_channel
 from .equalise import Equaliser, plain
 from .packages import MissingPackageError, PackageStore, default_cache_dir
 from .plan import SIZES, SPLITS, Task, plan_corpus
@@ -57,7 +58,7 @@ def build_corpus(*, out_dir: str | os.PathLike, size: str = "tiny", seed: int = 
     if size not in SIZES:
         raise DatasetError(f"size must be one of {', '.join(SIZES)}, got {size!r}")
     out_dir = Path(out_dir)
-    settings = {"size": size, "seed": int(seed), "equalised": bool(equalise)}
+    settings = build_settings(size, seed, equalise)
     _check_resume(out_dir, settings)
     preset = SIZES[size]
     store = PackageStore(Path(cache_dir) if cache_dir else default_cache_dir(), fetch=fetch)
@@ -109,15 +110,29 @@ def build_corpus(*, out_dir: str | os.PathLike, size: str = "tiny", seed: int = 
     return result
 
 
+def build_settings(size: str, seed: int, equalise: bool) -> dict:
+    """What makes two builds the same corpus (kept in DIR/.build.json)."""
+    # "channels": spoofs take on the bona fide's lossy coding (channel.py); a folder built before that holds
+    # another corpus, so it is not resumed.
+    return {"size": size, "seed": int(seed), "equalised": bool(equalise), "channels": bool(equalise)}
+
+
+def built_with_other_settings(out_dir: str | os.PathLike, settings: dict) -> dict | None:
+    """The settings of the corpus already in out_dir when they differ from `settings`, else None."""
+    marker = Path(out_dir) / ".build.json"
+    if not marker.is_file():
+        return None
+    previous = json.loads(marker.read_text(encoding="utf-8"))
+    return None if previous == settings else previous
+
+
 def _check_resume(out_dir: Path, settings: dict) -> None:
     """A folder holds one corpus: resuming with other settings would mix two corpora."""
-    marker = out_dir / ".build.json"
-    if marker.is_file():
-        previous = json.loads(marker.read_text(encoding="utf-8"))
-        if previous != settings:
-            raise DatasetError(f"{out_dir}: holds a corpus built with {previous}, not {settings}; use another --out")
+    previous = built_with_other_settings(out_dir, settings)
+    if previous is not None:
+        raise DatasetError(f"{out_dir}: holds a corpus built with {previous}, not {settings}; use another --out")
     out_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps(settings) + "\n", encoding="utf-8")
+    (out_dir / ".build.json").write_text(json.dumps(settings) + "\n", encoding="utf-8")
 
 
 def _run(tasks: list[Task], out_dir: Path, equaliser: Equaliser | None, workers: int | None) -> tuple[list[ManifestRow], list[dict]]:
@@ -181,6 +196,10 @@ def make_utterance(task: Task, out_dir: Path, equaliser: Equaliser | None) -> di
             fmt = "raw"  # produced in memory by the vocoder
     if not np.all(np.isfinite(samples)) or not np.any(samples):
         raise DatasetError(f"{task.utt_id}: the {task.kind} output is silent or not finite")
+    if equaliser is not None and task.channel:  # the lossy coding of a bona fide recording (channel.py)
+        channel = probe_channel(task.channel)
+        samples, rate = apply_channel(samples, rate, channel)
+        fmt = channel.fmt
     audio = Audio(np.asarray(samples, dtype=np.float32)[np.newaxis, :], int(rate))
     audio = equaliser(audio, rng) if equaliser is not None else plain(audio)
     relative = Path("flac") / task.split / f"{task.utt_id}.flac"

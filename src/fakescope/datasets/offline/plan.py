@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -68,6 +68,7 @@ class Task:
     recording_key: str = ""
     voice: str = ""
     seed: int = 0
+    channel: str = ""  # a spoof: the bona fide file whose lossy coding it takes on (channel.py); "" for bona fide
 
 
 @dataclass
@@ -161,12 +162,30 @@ def plan_corpus(recordings: list[Recording], *, size: str, seed: int, tts: list[
         for split in vocoder.splits:
             count = max(1, bonafide_per_split[split] // (len(jobs[split]) + 1))
             tasks.extend(_vocoder_tasks(vocoder, split, recordings_of[split], count, own, seed))
+    tasks = assign_channels(tasks, recordings_of, seed)
     systems = [
         {"id": s.system_id, "name": s.name, "family": s.family, "eval_only": s.eval_only,
          "splits": sorted({t.split for t in tasks if t.system_id == s.system_id}, key=SPLITS.index)}
         for s in sorted([*tts, *vocoders], key=lambda s: s.system_id)
     ]
     return Plan(tasks=tasks, speaker_splits=speaker_splits, systems=systems)
+
+
+def assign_channels(tasks: list[Task], recordings_of: dict[str, list[Recording]], seed: int) -> list[Task]:
+    """Each spoof's channel (channel.py): a vocoder's own recording; for TTS a bona fide recording of its split.
+
+    The draw comes from a stream of its own per utterance, so the choice of utterances stays as it was.
+    """
+    out = []
+    for task in tasks:
+        if task.kind == "vocoder":
+            task = replace(task, channel=task.recording)
+        elif task.kind == "tts" and recordings_of.get(task.split):
+            pool = recordings_of[task.split]
+            pick = np.random.default_rng([seed + 2, task.seed]).integers(len(pool))
+            task = replace(task, channel=str(pool[pick].path))
+        out.append(task)
+    return out
 
 
 def _task(split: str, seed: int, **fields) -> Task:
