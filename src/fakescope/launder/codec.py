@@ -247,6 +247,9 @@ class Codec(Attack):
         return y, out_rate
 
 
+_WRITE_BLOCK = 1 << 16  # samples per libsndfile write call
+
+
 def _soundfile_encode(x: np.ndarray, rate: int, encoder: str, quality: float | None) -> io.BytesIO:
     """x (T,) encoded by libsndfile as `encoder` ("FORMAT/SUBTYPE"), in a buffer rewound to its start."""
     import soundfile as sf
@@ -255,7 +258,11 @@ def _soundfile_encode(x: np.ndarray, rate: int, encoder: str, quality: float | N
     # libsndfile's compression level is the inverse of Vorbis quality.
     options = {} if quality is None else {"compression_level": 1.0 - quality}
     buffer = io.BytesIO()
-    sf.write(buffer, np.clip(x, -1.0, 1.0), rate, format=fmt, subtype=subtype, **options)
+    x = np.clip(x, -1.0, 1.0)
+    with sf.SoundFile(buffer, "w", samplerate=rate, channels=1, format=fmt, subtype=subtype, **options) as out:
+        # In blocks: libsndfile's Vorbis writer crashed the process (SIGSEGV) on one write of about 64 s at 44.1 kHz.
+        for start in range(0, x.size, _WRITE_BLOCK):
+            out.write(x[start : start + _WRITE_BLOCK])
     buffer.seek(0)
     return buffer
 

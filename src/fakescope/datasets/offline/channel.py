@@ -29,6 +29,9 @@ _CODEC_OF = {"g722": "g722", "vorbis": "vorbis", "opus": "opus", "pcm_mulaw": "m
              "gsm": "gsm", "gsm_ms": "gsm", "mp3": "mp3", "mp3float": "mp3"}
 
 
+_MAX_BITS = 2_000_000  # no audio codec here runs above 2 Mbit/s; a larger header value means "unset"
+
+
 @dataclass(frozen=True)
 class Channel:
     """How one recording was stored: its file format, the codec to re-create (None: PCM), rate and bit rate."""
@@ -46,13 +49,17 @@ def probe_channel(path: str | Path) -> Channel:
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     try:
-        with av.open(str(path)) as container:
+        # Tags in a legacy encoding (some Vorbis comments are Latin-1) must not stop the probe.
+        with av.open(str(path), metadata_errors="ignore") as container:
             stream = container.streams.audio[0]
             name = stream.codec_context.name
             rate = int(stream.sample_rate)
             channels = max(1, int(stream.channels or 1))
             bits = stream.bit_rate or container.bit_rate  # Vorbis and Opus in Ogg often give only the container's
-    except (av.error.FFmpegError, IndexError, OSError) as exc:
+            if not bits or bits > _MAX_BITS:  # absent, or a header's "unset" (2^32 - 1): size over duration
+                seconds = float(container.duration or 0) / av.time_base
+                bits = 8.0 * path.stat().st_size / seconds if seconds > 0 else 0
+    except (av.error.FFmpegError, IndexError, OSError, UnicodeDecodeError) as exc:
         raise AudioError(path, f"cannot read its codec ({exc})") from None
     codec = _CODEC_OF.get(name)
     kbps = None
