@@ -96,6 +96,13 @@ def laundered_copies(rows: list[ManifestRow], out: Path, *, attack: str, copies:
     return by_original
 
 
+def without_systems(rows: list[ManifestRow], systems: list[str]) -> list[ManifestRow]:
+    """The rows whose attack is none of `systems`: e.g. S12's copies kept out of training while dev and eval
+    still test on them (docs/MODEL_CARD.md: training on them cost the TTS systems 3-5 points)."""
+    left_out = set(systems)
+    return [r for r in rows if r.attack not in left_out]
+
+
 def eer_by_group(rows: list, group_of: dict[str, str]) -> dict[str, float]:
     """EER of each group of spoofs (utt_id → group, e.g. the generator family) against all bona fide trials:
     the evaluation report's per-attack breakdown with each spoof's group in place of its attack."""
@@ -179,11 +186,13 @@ def main() -> int:
     parser.add_argument("--noise-dir", type=Path, help="noise recordings (needed by random:recorded)")
     parser.add_argument("--rir-dir", type=Path, help="measured room impulse responses (needed by random:recorded)")
     parser.add_argument("--workers", type=int, default=2, help="processes for laundering")
+    parser.add_argument("--leave-out-system", action="append", default=[], metavar="ID",
+                        help="a corpus system (e.g. S12) kept out of training; dev and eval keep it (repeatable)")
     args = parser.parse_args()
 
     corpus = corpus_rows(args.corpus)
     real = dev_real_rows(args.dev_real)
-    corpus_train = [r for r in corpus if r.split == "train"]
+    corpus_train = without_systems([r for r in corpus if r.split == "train"], args.leave_out_system)
     corpus_dev = [r for r in corpus if r.split == "dev"]
     corpus_eval = [r for r in corpus if r.split == "eval"]
     validation = [r for r in real if r.source == VALIDATION_SOURCE]

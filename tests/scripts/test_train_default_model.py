@@ -136,3 +136,13 @@ def test_a_finished_run_is_reused_and_a_changed_one_is_trained_again(tmp_path, m
     (tmp_path / "final" / "test" / "metrics.json").unlink()  # the fit finished, its evaluation did not
     go(rows[:3], {"model.C": 2.0})
     assert calls == {"train": 3, "evaluate": 4}
+
+
+def test_a_left_out_system_leaves_training_only():
+    script = _script()
+    rows = [ManifestRow(utt_id=f"u{i}", path=f"{i}.flac", label=label, speaker="s", attack=attack, source="corpus:x",
+                        split="train")
+            for i, (label, attack) in enumerate([("bonafide", "-"), ("spoof", "S12"), ("spoof", "S01"), ("spoof", "S12")])]
+    kept = script.without_systems(rows, ["S12"])
+    assert [r.utt_id for r in kept] == ["u0", "u2"]
+    assert script.without_systems(rows, []) == rows
