@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import AudioError
-from ...launder.codec import Codec, vorbis_quality_for
+from ...launder.codec import CODECS, Codec, vorbis_quality_for
 from ...launder.resample import resample_array
 
 # FFmpeg's decoder names → the laundering codec that re-creates them (None: PCM, nothing lossy to re-create).
@@ -75,12 +75,12 @@ def apply_channel(samples: np.ndarray, sample_rate: int, channel: Channel) -> tu
     x = resample_array(np.asarray(samples, dtype=np.float32)[np.newaxis, :], int(sample_rate), channel.sample_rate)
     if channel.codec is None:
         return x[0], channel.sample_rate
+    info = CODECS[channel.codec]
     if channel.codec == "vorbis":
         codec = Codec("vorbis", quality=vorbis_quality_for(x[0], channel.sample_rate, channel.kbps or 64.0))
-    elif channel.codec == "opus":
-        codec = Codec("opus", bitrate_kbps=float(np.clip(channel.kbps or 32.0, 6.0, 510.0)))
-    elif channel.codec == "mp3":
-        codec = Codec("mp3", bitrate_kbps=float(np.clip(channel.kbps or 64.0, 8.0, 320.0)))
+    elif info.default_kbps is not None:  # a codec set by bit rate: the recording's, within what it accepts here
+        low, high = info.kbps_range(channel.sample_rate)
+        codec = Codec(channel.codec, bitrate_kbps=float(np.clip(channel.kbps or info.default_kbps, low, high)))
     else:
         codec = Codec(channel.codec)
     peak = float(np.max(np.abs(x))) if x.size else 0.0
