@@ -5,6 +5,7 @@
 #
 #   bash scripts/setup-corpus.sh          # everything (small and full corpora)
 #   bash scripts/setup-corpus.sh tiny     # what the tiny corpus needs (also listed in debian-packages.txt)
+#   bash scripts/setup-corpus.sh voices   # what the voices test corpus needs (Tux Paint's 218 MB of stamps)
 #
 # Without root, the data packages need no install at all: the build downloads them with
 # `apt-get download` and unpacks them with `dpkg -x` into ~/.cache/fakescope (or $FAKESCOPE_CACHE).
@@ -23,10 +24,13 @@ tiny=(espeak-ng festival flite codec2
 # and the game/education data packages with real voices.
 rest=(festvox-ru asterisk-prompt-it-menardi-wav fillets-ng-data fillets-ng-data-cs fillets-ng-data-nl
       klettres-data ktuberling-data)
+# The voices test corpus: Tux Paint's spoken stamp descriptions, and festival Russian for its S07 spoofs.
+voices=(festvox-ru tuxpaint-stamps-default)
 case "$size" in
   tiny) wanted=("${tiny[@]}") ;;
   all|small|full) wanted=("${tiny[@]}" "${rest[@]}") ;;
-  *) echo "usage: $0 [tiny|all]" >&2; exit 2 ;;
+  voices) wanted=("${tiny[@]}" "${voices[@]}") ;;
+  *) echo "usage: $0 [tiny|all|voices]" >&2; exit 2 ;;
 esac
 
 missing=()

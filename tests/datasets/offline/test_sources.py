@@ -58,6 +58,22 @@ def test_fillets_speakers_from_dialogue_ids(store):
     assert (rec.speaker, rec.transcript, rec.language) == ("fillets-cs-small", "Hlava.", "cs")
 
 
+def test_tuxpaint_pairs_descriptions_with_their_language_line(store):
+    stamps = bonafide.TUXPAINT_STAMPS
+    frog = "A frog.\nfr.utf8=Une grenouille.\nhi.utf8=एक मेंढक|\nru.utf8=\n"
+    _unpacked(store, "tuxpaint-stamps-default", {
+        f"{stamps}/animals/frog.txt": frog.encode(), f"{stamps}/animals/frog.ogg": b"x",  # a sound effect
+        f"{stamps}/animals/frog_desc.ogg": b"x", f"{stamps}/animals/frog_desc_fr.ogg": b"x",
+        f"{stamps}/animals/frog_desc_hi.ogg": b"x",
+        f"{stamps}/animals/frog_desc_ru.ogg": b"x",  # an empty line: nothing to say, left out
+        f"{stamps}/animals/toad_desc_fr.ogg": b"x",  # no text file: left out
+        f"{stamps}/animals/frog_desc_fr.ogg.ogg": b"x"})  # a stray double suffix: left out
+    recordings = bonafide.tuxpaint(store)
+    assert [(r.speaker, r.language, r.transcript) for r in recordings] == [
+        ("tuxpaint-en", "en", "A frog."), ("tuxpaint-fr", "fr", "Une grenouille."), ("tuxpaint-hi", "hi", "एक मेंढक")]
+    assert recordings[1].key == "tuxpaint-stamps-default/animals/frog_desc_fr" and recordings[1].source_format == "ogg"
+
+
 def test_klettres_and_ktuberling_use_file_names(store):
     _unpacked(store, "klettres-data", {"usr/share/klettres/it/alpha/a.ogg": b"x", "usr/share/klettres/pics/p.png": b""})
     _unpacked(store, "ktuberling-data", {"usr/share/ktuberling/sounds/fr/boucle-d-oreille.wav": b"x",

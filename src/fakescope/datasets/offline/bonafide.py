@@ -167,6 +167,45 @@ def ktuberling(store: PackageStore) -> list[Recording]:
     return out
 
 
+TUXPAINT_STAMPS = "usr/share/tuxpaint/stamps"
+# "<stamp>_desc.ogg" is the English description, "<stamp>_desc_<lang>.ogg" a translation's.
+TUXPAINT_DESC = re.compile(r"(?P<stamp>.+)_desc(?:_(?P<lang>[a-z]{2,3}))?\.ogg")
+
+
+def _tuxpaint_texts(stamp_txt: Path) -> dict[str, str]:
+    """A stamp's descriptions: its first line is the English one, then lines "<lang>.utf8=<text>"."""
+    lines = stamp_txt.read_text(encoding="utf-8", errors="replace").splitlines()
+    texts = {"en": lines[0].strip()} if lines and "=" not in lines[0] else {}
+    for line in lines:
+        lang, sep, text = line.partition(".utf8=")
+        if sep and text.strip():
+            texts.setdefault(lang.strip(), text.strip().strip("|").strip())
+    return texts
+
+
+def tuxpaint(store: PackageStore) -> list[Recording]:
+    """tuxpaint-stamps-default: stamp descriptions read aloud by volunteers (44.1 kHz Vorbis), one folder
+    of voices per language; the speaker id is the language, so one language's readers share a split.
+
+    Descriptions without their stamp's text file, or without a line in their language, are left out: the
+    corpus's TTS systems need what was said.
+    """
+    package = "tuxpaint-stamps-default"
+    root = store.path(package, TUXPAINT_STAMPS)
+    out = []
+    for path in sorted(root.rglob("*_desc*.ogg")):
+        match = TUXPAINT_DESC.fullmatch(path.name)
+        stamp_txt = path.with_name(f"{match['stamp']}.txt") if match else None
+        if stamp_txt is None or not stamp_txt.is_file():
+            continue
+        language = match["lang"] or "en"
+        text = _tuxpaint_texts(stamp_txt).get(language, "")
+        if text:
+            key = f"{package}/{path.relative_to(root).with_suffix('').as_posix()}"
+            out.append(Recording(key, path, f"tuxpaint-{language}", language, text, package))
+    return out
+
+
 def _asterisk_source(language: str) -> Callable[[PackageStore], list[Recording]]:
     return lambda store: asterisk(store, language)
 
@@ -189,4 +228,5 @@ SOURCES: dict[str, tuple[Callable[[PackageStore], list[Recording]], tuple[str, .
     },
     "klettres": (klettres, ("klettres-data",)),
     "ktuberling": (ktuberling, ("ktuberling-data",)),
+    "tuxpaint": (tuxpaint, ("tuxpaint-stamps-default",)),
 }
