@@ -17,7 +17,8 @@ app.add_typer(corpus_app, name="corpus")
 @corpus_app.command("build")
 def build(
     out: Path = typer.Option(..., "--out", help="Folder to build into (an interrupted build resumes there)."),
-    size: str = typer.Option("tiny", "--size", help="tiny (CI, ~1 min), small (~50 speakers), full, or voices (a test corpus of 12 unseen volunteer voices)."),
+    size: str = typer.Option("tiny", "--size", help="tiny (CI, ~1 min), small (~50 speakers), full, or voices "
+                                                    "(a test corpus of 12 unseen volunteer voices)."),
     seed: int = typer.Option(0, "--seed", help="Seed of every random choice; the same seed gives the same corpus."),
     allow_missing: bool = typer.Option(False, "--allow-missing",
                                        help="Skip sources/systems whose packages are missing and record them."),

@@ -193,13 +193,16 @@ def tuxpaint(store: PackageStore) -> list[Recording]:
     package = "tuxpaint-stamps-default"
     root = store.path(package, TUXPAINT_STAMPS)
     out = []
+    texts_of: dict[Path, dict[str, str]] = {}  # a stamp's text file serves all of its descriptions
     for path in sorted(root.rglob("*_desc*.ogg")):
         match = TUXPAINT_DESC.fullmatch(path.name)
         stamp_txt = path.with_name(f"{match['stamp']}.txt") if match else None
         if stamp_txt is None or not stamp_txt.is_file():
             continue
+        if stamp_txt not in texts_of:
+            texts_of[stamp_txt] = _tuxpaint_texts(stamp_txt)
         language = match["lang"] or "en"
-        text = _tuxpaint_texts(stamp_txt).get(language, "")
+        text = texts_of[stamp_txt].get(language, "")
         if text:
             key = f"{package}/{path.relative_to(root).with_suffix('').as_posix()}"
             out.append(Recording(key, path, f"tuxpaint-{language}", language, text, package))
