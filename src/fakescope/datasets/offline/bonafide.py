@@ -196,11 +196,11 @@ def tuxpaint(store: PackageStore) -> list[Recording]:
     texts_of: dict[Path, dict[str, str]] = {}  # a stamp's text file serves all of its descriptions
     for path in sorted(root.rglob("*_desc*.ogg")):
         match = TUXPAINT_DESC.fullmatch(path.name)
-        stamp_txt = path.with_name(f"{match['stamp']}.txt") if match else None
-        if stamp_txt is None or not stamp_txt.is_file():
+        if match is None:
             continue
+        stamp_txt = path.with_name(f"{match['stamp']}.txt")
         if stamp_txt not in texts_of:
-            texts_of[stamp_txt] = _tuxpaint_texts(stamp_txt)
+            texts_of[stamp_txt] = _tuxpaint_texts(stamp_txt) if stamp_txt.is_file() else {}
         language = match["lang"] or "en"
         text = texts_of[stamp_txt].get(language, "")
         if text:
