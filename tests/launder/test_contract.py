@@ -28,6 +28,7 @@ EXAMPLES = {
     "lowpass": ["lowpass:3000"],
     "highpass": ["highpass:300"],
     "bandpass": ["bandpass"],
+    "eq": ["eq", "eq:12"],
     "gain": ["gain:-12"],
     "clip": ["clip:10"],
     "packet_loss": ["packet_loss:0.2:burst=2:concealment=repeat"],

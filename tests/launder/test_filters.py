@@ -52,10 +52,37 @@ def test_edges_beyond_nyquist_leave_the_band_alone(white):
                                   np.zeros_like(low_rate))
 
 
+def third_octave_change_db(before: np.ndarray, after: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Power change (dB) in third-octave bands from 100 Hz to 0.4 × the rate."""
+    centres = 100.0 * 2.0 ** (np.arange(0, 40) / 3.0)
+    centres = centres[centres * 2 ** (1 / 6) < 0.4 * sample_rate]
+    return np.array([band_power_db(after, sample_rate, c / 2 ** (1 / 6), c * 2 ** (1 / 6))
+                     - band_power_db(before, sample_rate, c / 2 ** (1 / 6), c * 2 ** (1 / 6)) for c in centres])
+
+
+@pytest.mark.parametrize("gain", [6, 12])
+def test_eq_colours_the_spectrum_within_its_gain_bound(white, gain):
+    curves = [third_octave_change_db(white, parse_attack(f"eq:{gain}")(white, RATE, np.random.default_rng(seed)), RATE)
+              for seed in range(4)]
+    for curve in curves:
+        # Seven bands can overlap and add up, but a colouration stays within a few times the per-band bound.
+        assert np.abs(curve).max() < 3 * gain
+        assert np.ptp(curve) > gain / 4  # it does colour: not a flat gain
+    assert min(np.abs(a - b).max() for a, b in zip(curves, curves[1:])) > 1.0  # each draw is a different curve
+
+
+def test_eq_at_zero_gain_and_at_a_low_rate(white):
+    np.testing.assert_array_equal(parse_attack("eq:0")(white, RATE, np.random.default_rng(0)), white)
+    low_rate = white[:, ::2].copy()  # treat as 8 kHz: the high shelf (4.2-9.5 kHz) is left out
+    bands = parse_attack("eq").bands(8000, np.random.default_rng(0))
+    assert len(bands) == 6 and all(settings["center_freq"] < 3600 for _, settings in bands)
+    assert np.isfinite(parse_attack("eq:12")(low_rate, 8000, np.random.default_rng(0))).all()
+
+
 @pytest.mark.parametrize("length", [1, 2, 3, 7, 30])
 def test_filters_work_on_very_short_signals(length):
     tiny = np.linspace(-0.5, 0.5, length, dtype=np.float32)[np.newaxis, :]
-    for spec in ("lowpass:3000", "highpass:300", "bandpass", "resample:8000", "codec:mp3", "reverb:0.3"):
+    for spec in ("lowpass:3000", "highpass:300", "bandpass", "eq:12", "resample:8000", "codec:mp3", "reverb:0.3"):
         out = parse_attack(spec)(tiny, RATE, np.random.default_rng(0))
         assert out.shape == tiny.shape and np.isfinite(out).all()
 

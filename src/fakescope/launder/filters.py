@@ -1,17 +1,19 @@
-"""Channel effects: low-pass, high-pass, band-pass (telephone 300–3400 Hz), gain, clipping and packet loss.
+"""Channel effects: low-pass, high-pass, band-pass (telephone 300–3400 Hz), a random equaliser (a microphone's or
+a room's colouration), gain, clipping and packet loss.
 
 Filters are Butterworth sections from scipy, run forwards and backwards (zero phase) by default so the
 output stays aligned with the input. Written on scipy rather than through audiomentations' filter
 classes: those clamp a cutoff above Nyquist instead of leaving the band alone, fail on signals shorter
-than the filter's padding, and draw their settings from the global random state. Clipping does use
-audiomentations (its ClippingDistortion, with the percentile fixed instead of drawn). Packet loss has no
-library implementation to reuse.
+than the filter's padding, and draw their settings from the global random state. Clipping and the
+equaliser do use audiomentations (ClippingDistortion; the shelf and peaking biquads of its
+SevenBandParametricEQ), with their settings set from the attack's Generator instead of drawn. Packet loss
+has no library implementation to reuse.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import signal
@@ -120,6 +122,56 @@ class BandPass(Attack):
     def apply(self, samples, sample_rate, rng, resources):
         return butterworth(samples, sample_rate, low_hz=self.low_hz, high_hz=self.high_hz, order=self.order,
                            zero_phase=self.zero_phase)
+
+
+# audiomentations' SevenBandParametricEQ: a low shelf, five peaking bands and a high shelf, each with its centre
+# drawn (uniform in mel) from its own range, in Hz.
+EQ_BANDS = ((42.0, 95.0), (91.0, 204.0), (196.0, 441.0), (421.0, 948.0), (909.0, 2045.0), (1957.0, 4404.0),
+            (4216.0, 9486.0))
+
+
+@ATTACKS.register("eq")
+@dataclass(frozen=True)
+class Equaliser(Attack):
+    """A microphone's or room's colouration: seven bands, each cut or boosted by up to `max_gain_db`.
+
+    A low shelf, five peaking bands and a high shelf (audiomentations' SevenBandParametricEQ layout), with
+    every centre, gain and Q drawn from the Generator per call. A band whose centre falls within 10 % of
+    Nyquist is left out, as the filters above leave a band beyond Nyquist alone. Causal (minimum phase), as a
+    microphone is; the level may rise (floats carry the overshoot; use `clip` to clip).
+    """
+
+    name: ClassVar[str] = "eq"
+    positional: ClassVar[tuple[str, ...]] = ("max_gain_db",)
+    aliases: ClassVar[dict[str, str]] = {"gain": "max_gain_db", "db": "max_gain_db"}
+
+    max_gain_db: float = 6.0
+
+    def __post_init__(self) -> None:
+        check_range("max_gain_db", self.max_gain_db, 0.0, 24.0)
+
+    def bands(self, sample_rate: int, rng: np.random.Generator) -> list[tuple[Any, dict[str, float]]]:
+        """(audiomentations filter, its settings) per band kept at this rate, drawn from `rng`."""
+        from audiomentations import HighShelfFilter, LowShelfFilter, PeakingFilter
+        from librosa import hz_to_mel, mel_to_hz
+
+        chosen = []
+        for index, (low, high) in enumerate(EQ_BANDS):
+            kind = LowShelfFilter if index == 0 else HighShelfFilter if index == len(EQ_BANDS) - 1 else PeakingFilter
+            q_low, q_high = (0.5, 5.0) if kind is PeakingFilter else (0.1, 0.999)  # the library's own Q ranges
+            centre = float(mel_to_hz(rng.uniform(hz_to_mel(low, htk=True), hz_to_mel(high, htk=True)), htk=True))
+            settings = {"should_apply": True, "center_freq": centre, "q_factor": float(rng.uniform(q_low, q_high)),
+                        "gain_db": float(rng.uniform(-self.max_gain_db, self.max_gain_db))}
+            if centre < 0.45 * sample_rate:
+                chosen.append((kind(min_center_freq=low, max_center_freq=high, p=1.0), settings))
+        return chosen
+
+    def apply(self, samples, sample_rate, rng, resources):
+        out = np.ascontiguousarray(samples, dtype=np.float32)
+        for band, settings in self.bands(sample_rate, rng):
+            band.parameters = settings  # set, not drawn: `randomize_parameters` would use the global random state
+            out = np.asarray(band.apply(out, sample_rate), dtype=np.float32)
+        return out
 
 
 @ATTACKS.register("gain")

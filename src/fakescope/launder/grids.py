@@ -3,7 +3,8 @@
 `paper` is the reference study's grid (DESIGN.md §5): clean; babble/volvo/white/street/cafe noise at
 0/10/20 dB; reverberation RT60 0.3/0.6/0.9 s in the 10 × 7.5 × 3.5 m room; MP3 at 16/64/128/196/256/320
 kbps; resampling through 8/11.025/22.05/44.1 kHz; low-pass at 7 kHz. `full` adds the other noises,
-intermittent noise, sampled and measured rooms, every codec this build has, channel filters, clipping,
+intermittent noise, sampled and measured rooms, every codec this build has, channel filters, random
+equalisers (a microphone's colouration, up to ±6 and ±12 dB per band), clipping,
 packet loss and a few realistic chains. A grid file (YAML) holds
 
     name: my-grid
@@ -128,6 +129,7 @@ def _full() -> list[tuple[str, str]]:
     entries += [("gsm", "codec:gsm"), ("g722", "codec:g722"), ("mulaw", "codec:mulaw"), ("alaw", "codec:alaw")]
     entries += [(f"amr-nb-{kbps}k", f"codec:amr-nb:bitrate={kbps}") for kbps in (4.75, 7.4, 12.2)]
     entries += [("lowpass-4khz", "lowpass:4000"), ("highpass-300hz", "highpass:300"), ("telephone-band", "bandpass")]
+    entries += [(f"eq-{gain}db", f"eq:{gain}") for gain in (6, 12)]  # a microphone's or room's colouration
     entries += [("gain-minus20db", "gain:-20"), ("gain-plus10db", "gain:10")]
     entries += [(f"clip-{percentile}pct", f"clip:{percentile}") for percentile in (5, 20)]
     entries += [("packet-loss-5pct", "packet_loss:0.05"), ("packet-loss-10pct", "packet_loss:0.1"),
