@@ -137,3 +137,28 @@ def test_det_points_run_from_accept_all_to_reject_all():
 def test_bad_scores_are_rejected(bad):
     with pytest.raises(ParameterError):
         M.eer(bonafide_scores=bad, spoof_scores=[0.0])
+
+
+def test_eer_interval_covers_the_eer_and_narrows_with_more_trials():
+    rng = np.random.default_rng(0)
+    widths = []
+    for n in (20, 200, 2000):
+        bona, spoof = rng.normal(1.0, 1.0, n), rng.normal(-1.0, 1.0, 5 * n)
+        low, high = M.eer_interval(bonafide_scores=bona, spoof_scores=spoof)
+        value = M.eer(bonafide_scores=bona, spoof_scores=spoof)[0]
+        assert 0 <= low <= value <= high <= 1
+        widths.append(high - low)
+    assert widths[0] > widths[1] > widths[2] > 0
+    # The true EER of two unit normals 2 apart is Φ(-1) = 15.87 %: a 95 % interval from 2,000 trials holds it.
+    assert low < 0.1587 < high
+
+
+def test_eer_interval_is_seeded_and_needs_two_trials_a_class():
+    bona, spoof = np.array([1.0, 0.2, -0.5, 2.0]), np.array([-1.0, 0.1, 0.3, -2.0, -0.7])
+    assert M.eer_interval(bonafide_scores=bona, spoof_scores=spoof) == M.eer_interval(bonafide_scores=bona,
+                                                                                      spoof_scores=spoof)
+    assert M.eer_interval(bonafide_scores=bona[:1], spoof_scores=spoof) is None
+    separated = M.eer_interval(bonafide_scores=bona + 10, spoof_scores=spoof)
+    assert separated == (0.0, 0.0)  # every resample separates: no spread
+    with pytest.raises(ParameterError):
+        M.eer_interval(bonafide_scores=bona, spoof_scores=spoof, level=1.5)

@@ -40,7 +40,16 @@ def test_write_report_files_and_tables(tmp_path):
     sources = {row["source"]: row for row in saved["per_source"]}
     assert sources["src0"]["bonafide"] == 20 and sources["src0"]["spoof"] == 30
     markdown = (tmp_path / "per_attack.md").read_text()
-    assert markdown.startswith("| attack | bona fide | spoof | EER % |") and "| A07 | all | 30 |" in markdown
+    assert markdown.startswith("| attack | bona fide | spoof | EER % | 95 % CI |") and "| A07 | all | 30 |" in markdown
+    # Every EER comes with its bootstrap interval, in metrics.json, the tables and the CSV.
+    low, high = saved["eer_ci"]
+    assert low <= saved["eer"] <= high and "bootstrap" in saved["eer_ci_method"]
+    for row in saved["per_attack"] + saved["per_source"]:
+        assert row["eer_ci"][0] <= row["eer"] <= row["eer_ci"][1]
+    a08 = attacks["A08"]
+    assert f"{100 * a08['eer_ci'][0]:.2f}–{100 * a08['eer_ci'][1]:.2f}" in markdown
+    header, *lines = (tmp_path / "per_source.csv").read_text().splitlines()
+    assert header.endswith("eer_ci_low,eer_ci_high") and all(line.count(",") == 6 for line in lines)
     assert "macro avg" in (tmp_path / "classification_report.txt").read_text()
     assert 0 <= result["roc_auc"] <= 1
 
@@ -53,6 +62,9 @@ def test_breakdown_accuracy_matches_threshold():
     assert per_attack["A"]["accuracy"] == 1.0 and per_attack["B"]["accuracy"] == 0.0
     per_source = {r["source"]: r for r in result["per_source"]}
     assert per_source["x"]["accuracy"] == pytest.approx(2 / 3) and per_source["y"]["eer"] is None
+    assert per_source["y"]["eer_ci"] is None and per_attack["A"]["eer_ci"] is None  # one spoof: no interval
+    lean = compute_metrics(rows, threshold=0.0, intervals=False)  # what robustness runs ask for
+    assert lean["eer_ci"] is None and lean["eer_ci_method"] is None and lean["eer"] == result["eer"]
 
 
 def test_tdcf_only_where_the_2019_constants_apply():

@@ -44,7 +44,9 @@ def evaluate_command(
     trials = result["trials"]
     at = result["at_threshold"]
     tdcf_text = f", min t-DCF {result['min_tdcf']:.4f}" if result["min_tdcf"] is not None else ""
-    typer.echo(f"{trials['bonafide']} bona fide, {trials['spoof']} spoof: EER {100 * result['eer']:.2f} %{tdcf_text}, "
+    ci = result.get("eer_ci")
+    ci_text = f" (95 % CI {100 * ci[0]:.2f}–{100 * ci[1]:.2f})" if ci else ""
+    typer.echo(f"{trials['bonafide']} bona fide, {trials['spoof']} spoof: EER {100 * result['eer']:.2f} %{ci_text}{tdcf_text}, "
                f"minDCF {result['min_dcf']:.4f}, ROC AUC {result['roc_auc']:.4f}")
     typer.echo(f"at threshold {at['threshold']:.4g} ({at['source']}): accuracy {100 * at['accuracy']:.2f} %, "
                f"precision {100 * at['precision']:.2f} %, recall {100 * at['recall']:.2f} %, F1 {100 * at['f1']:.2f} %")

@@ -68,6 +68,35 @@ def eer(*, bonafide_scores: object, spoof_scores: object) -> tuple[float, float]
     return float(value), float(rates.thresholds[pick])
 
 
+EER_CI_LEVEL, EER_CI_RESAMPLES, EER_CI_SEED = 0.95, 1000, 0
+
+
+def eer_interval(
+    *, bonafide_scores: object, spoof_scores: object, level: float = EER_CI_LEVEL, resamples: int = EER_CI_RESAMPLES,
+    seed: int = EER_CI_SEED,
+) -> tuple[float, float] | None:
+    """Bootstrap confidence interval (low, high) of the EER; None with fewer than 2 trials of a class.
+
+    Bona fide and spoof trials are resampled apart, each keeping its count (a stratified bootstrap), and the
+    interval is the percentile one of scipy.stats.bootstrap. It says how far a test set's EER could move by
+    chance: with 10 bona fide trials one of them is 10 points. Seeded, so a report is reproducible.
+    """
+    from scipy.stats import bootstrap
+
+    bona = _scores(bonafide_scores, "bonafide_scores")
+    spoof = _scores(spoof_scores, "spoof_scores")
+    if not 0 < level < 1:
+        raise ParameterError(f"level must be in (0, 1), got {level}")
+    if bona.size < 2 or spoof.size < 2:
+        return None
+    result = bootstrap(
+        (bona, spoof), lambda b, s: eer(bonafide_scores=b, spoof_scores=s)[0], paired=False, vectorized=False,
+        n_resamples=int(resamples), confidence_level=level, method="percentile", batch=100,
+        random_state=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
 def min_tdcf_2019(*, bonafide_scores: object, spoof_scores: object, partition: str = "eval") -> tuple[float, float]:
     """Normalised minimum t-DCF (ASVspoof 2019 form, official ASV constants): (min t-DCF, threshold).
 

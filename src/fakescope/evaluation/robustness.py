@@ -179,7 +179,7 @@ def _summarise(rows: list[ScoreRow], *, threshold: float | None, source: str, td
     if not counts["bonafide"] or not counts["spoof"]:
         return {**counts, "eer": None, "eer_threshold": None, "min_tdcf": None, "min_tdcf_note": "one class has no scores",
                 "min_dcf": None, "roc_auc": None, "accuracy": None, "threshold": threshold, "per_attack": []}
-    metrics = compute_metrics(rows, threshold=threshold, threshold_source=source, tdcf=tdcf)
+    metrics = compute_metrics(rows, threshold=threshold, threshold_source=source, tdcf=tdcf, intervals=False)
     return {**counts, "eer": metrics["eer"], "eer_threshold": metrics["eer_threshold"],
             "min_tdcf": metrics["min_tdcf"], "min_tdcf_note": metrics["min_tdcf_note"], "min_dcf": metrics["min_dcf"],
             "roc_auc": metrics["roc_auc"], "accuracy": metrics["at_threshold"]["accuracy"],
