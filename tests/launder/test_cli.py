@@ -131,5 +131,5 @@ def test_usage_errors_are_one_line(corpus, tmp_path, capsys):
 def test_list_shows_attacks_codecs_and_grids(capsys):
     assert run("list") == 0
     out = capsys.readouterr().out
-    assert "attacks: bandpass, clean, clip, codec, gain, highpass, lowpass, noise, packet_loss, random" in out
+    assert "attacks: bandpass, clean, clip, codec, eq, gain, highpass, lowpass, noise, packet_loss, random" in out
     assert "codecs: mp3, aac, opus, vorbis, gsm" in out and "grids: paper, full" in out
