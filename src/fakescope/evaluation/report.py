@@ -51,6 +51,10 @@ def tdcf_partition(rows: Sequence[ScoreRow], mode: str = "auto") -> tuple[str | 
     return None, "not ASVspoof 2019 LA trials: the 2019 t-DCF constants do not apply (see min_dcf)"
 
 
+CI_METHOD = (f"{100 * M.EER_CI_LEVEL:g} % bootstrap interval: bona fide and spoof trials resampled apart, "
+             f"{M.EER_CI_RESAMPLES} resamples, percentile method, seed {M.EER_CI_SEED}")
+
+
 def compute_metrics(
     rows: Sequence[ScoreRow], *, threshold: float | None = None, threshold_source: str = "", tdcf: str = "auto",
     intervals: bool = True,
@@ -87,10 +91,6 @@ def compute_metrics(
         "per_attack": breakdown(rows, key="attack", threshold=threshold, intervals=intervals),
         "per_source": breakdown(rows, key="source", threshold=threshold, intervals=intervals),
     }
-
-
-CI_METHOD = (f"{100 * M.EER_CI_LEVEL:g} % bootstrap interval: bona fide and spoof trials resampled apart, "
-             f"{M.EER_CI_RESAMPLES} resamples, percentile method, seed {M.EER_CI_SEED}")
 
 
 def breakdown(rows: Sequence[ScoreRow], *, key: str, threshold: float, intervals: bool = True) -> list[dict[str, Any]]:
