@@ -162,3 +162,26 @@ def test_eer_interval_is_seeded_and_needs_two_trials_a_class():
     assert separated == (0.0, 0.0)  # every resample separates: no spread
     with pytest.raises(ParameterError):
         M.eer_interval(bonafide_scores=bona, spoof_scores=spoof, level=1.5)
+
+
+def test_eer_difference_is_paired_and_signed():
+    rng = np.random.default_rng(1)
+    bona, spoof = rng.normal(1.0, 1.0, 300), rng.normal(-1.0, 1.0, 300)
+    same = M.eer_difference(bonafide_scores=bona, spoof_scores=spoof, other_bonafide_scores=bona,
+                            other_spoof_scores=spoof)
+    assert same["difference"] == 0 and same["difference_ci"] == [0.0, 0.0] and same["share_better"] == 0
+    better = M.eer_difference(bonafide_scores=bona, spoof_scores=spoof - 0.3, other_bonafide_scores=bona,
+                              other_spoof_scores=spoof)
+    assert better["eer"] < better["other_eer"] and better["difference"] == better["eer"] - better["other_eer"]
+    low, high = better["difference_ci"]
+    assert low <= better["difference"] <= high < 0 and better["share_better"] > 0.99
+    # Paired: a small shift of one system is resolved, where two unpaired intervals would overlap.
+    apart = [M.eer_interval(bonafide_scores=bona, spoof_scores=s) for s in (spoof - 0.3, spoof)]
+    assert apart[0][1] > apart[1][0]
+
+
+def test_eer_difference_needs_the_same_trials():
+    bona, spoof = np.array([1.0, 0.5, 2.0]), np.array([-1.0, 0.0, -0.5])
+    with pytest.raises(ParameterError, match="same trials"):
+        M.eer_difference(bonafide_scores=bona, spoof_scores=spoof, other_bonafide_scores=bona[:2],
+                         other_spoof_scores=spoof)

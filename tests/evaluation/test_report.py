@@ -90,6 +90,30 @@ def test_cli_evaluate_scores_file(tmp_path, capsys):
     assert json.loads((tmp_path / "report" / "metrics.json").read_text())["min_tdcf"] is not None
 
 
+def test_cli_evaluate_versus_another_system(tmp_path, capsys):
+    from fakescope.cli import main
+
+    rows = _rows()
+    ours = write_scores(tmp_path / "ours.txt", rows)
+    # The other system scores the same trials, its spoofs a little closer to bona fide, in another order.
+    theirs = write_scores(tmp_path / "theirs.txt", [ScoreRow(r.utt_id, r.score + (0.8 if r.label == "spoof" else 0.0),
+                                                             r.label, r.attack) for r in reversed(rows)])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--scores", str(ours), "--versus", str(theirs), "--out", str(tmp_path / "report")])
+    assert exit_info.value.code == 0
+    assert f"versus {theirs}:" in capsys.readouterr().out
+    versus = json.loads((tmp_path / "report" / "metrics.json").read_text())["versus"]
+    assert versus["trials"] == 100 and versus["file"] == str(theirs) and "paired" in versus["method"]
+    assert versus["difference"] < 0 and versus["difference_ci"][0] <= versus["difference"] <= versus["difference_ci"][1]
+    # A score file that misses trials is a one-line error naming it, not a traceback.
+    partial = write_scores(tmp_path / "partial.txt", rows[:50])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["evaluate", "--scores", str(ours), "--versus", str(partial), "--out", str(tmp_path / "r2")])
+    err = capsys.readouterr().err.strip()
+    assert exit_info.value.code == 2 and err.startswith(f"fakescope: error: {partial}: 50 of the 100 trials")
+    assert "\n" not in err
+
+
 def test_cli_evaluate_needs_labels_or_a_manifest(tmp_path, capsys):
     from fakescope.cli import main
     from fakescope.datasets.manifest import ManifestRow, write_manifest
@@ -105,3 +129,13 @@ def test_cli_evaluate_needs_labels_or_a_manifest(tmp_path, capsys):
         main(["evaluate", "--scores", str(path), "--manifest", str(manifest), "--out", str(tmp_path / "r")])
     assert exit_info.value.code == 0
     assert "EER 0.00 %" in capsys.readouterr().out
+
+
+def test_a_missing_versus_file_fails_before_any_scoring(tmp_path):
+    from fakescope.errors import DatasetError
+    from fakescope.evaluation.run import evaluate_checkpoint
+
+    # The checkpoint does not exist either: the versus file is read first, so a long scoring run never starts.
+    with pytest.raises(DatasetError, match="theirs.txt: score file not found"):
+        evaluate_checkpoint(tmp_path / "model.safetensors", out_dir=tmp_path / "r", manifest=tmp_path / "m.csv",
+                            versus=tmp_path / "theirs.txt")

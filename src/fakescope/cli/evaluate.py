@@ -25,6 +25,7 @@ def evaluate_command(
     device: str = typer.Option("auto", "--device"),
     workers: int = typer.Option(min(4, os.cpu_count() or 1), "--workers", help="Processes decoding audio in parallel."),
     skip_bad_files: bool = typer.Option(False, "--skip-bad-files", help="List unreadable audio and go on."),
+    versus: Optional[Path] = typer.Option(None, "--versus", help="Another system's score file on the same trials: the EER difference with its paired bootstrap interval."),
 ) -> None:
     """Evaluate a checkpoint on a manifest, or any ASVspoof-format score file, into a report folder."""
     from ..evaluation.run import evaluate_checkpoint, evaluate_score_file
@@ -35,11 +36,12 @@ def evaluate_command(
     if scores is not None:
         if images is not None or split:
             raise fail("--images and --split apply to --checkpoint only")
-        result = evaluate_score_file(scores, out_dir=out, manifest=manifest, threshold=threshold, tdcf=tdcf)
+        result = evaluate_score_file(scores, out_dir=out, manifest=manifest, threshold=threshold, tdcf=tdcf, versus=versus)
     else:
         result, failures = evaluate_checkpoint(
             checkpoint, out_dir=out, manifest=manifest, images=images, splits=split, threshold=threshold, tdcf=tdcf,
             batch_size=batch_size, device=device, workers=workers, skip_bad_files=skip_bad_files, show_progress=True,
+            versus=versus,
         )
     trials = result["trials"]
     at = result["at_threshold"]
@@ -50,6 +52,12 @@ def evaluate_command(
                f"minDCF {result['min_dcf']:.4f}, ROC AUC {result['roc_auc']:.4f}")
     typer.echo(f"at threshold {at['threshold']:.4g} ({at['source']}): accuracy {100 * at['accuracy']:.2f} %, "
                f"precision {100 * at['precision']:.2f} %, recall {100 * at['recall']:.2f} %, F1 {100 * at['f1']:.2f} %")
+    if "versus" in result:
+        v = result["versus"]
+        low, high = (100 * x for x in v["difference_ci"])
+        typer.echo(f"versus {v['file']}: EER {100 * v['eer']:.2f} % against {100 * v['other_eer']:.2f} %, difference "
+                   f"{100 * v['difference']:+.2f} points (95 % CI {low:+.2f} to {high:+.2f}); "
+                   f"lower in {100 * v['share_better']:.1f} % of resamples")
     typer.echo(f"report: {out}")
     code = report_failures(failures)
     if code:

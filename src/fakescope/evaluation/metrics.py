@@ -97,6 +97,45 @@ def eer_interval(
     return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
+def eer_difference(
+    *, bonafide_scores: object, spoof_scores: object, other_bonafide_scores: object, other_spoof_scores: object,
+    level: float = EER_CI_LEVEL, resamples: int = EER_CI_RESAMPLES, seed: int = EER_CI_SEED,
+) -> dict[str, float | list[float]]:
+    """EER of a system less another's on the same trials, with a paired bootstrap interval.
+
+    The arrays are aligned: element i of `bonafide_scores` and of `other_bonafide_scores` score the same trial
+    (likewise for spoofs). Each resample draws trial indices per class (stratified) and scores both systems on
+    the same draw, so what the two share (hard trials) cancels. Returns the two EERs, `difference` (negative:
+    this system is better), its interval, and `share_better`, the share of resamples where this system's EER
+    is the lower.
+    """
+    from scipy.stats import bootstrap
+
+    bona, spoof = _scores(bonafide_scores, "bonafide_scores"), _scores(spoof_scores, "spoof_scores")
+    other_bona = _scores(other_bonafide_scores, "other_bonafide_scores")
+    other_spoof = _scores(other_spoof_scores, "other_spoof_scores")
+    if bona.shape != other_bona.shape or spoof.shape != other_spoof.shape:
+        raise ParameterError("both systems must score the same trials (aligned arrays of equal length)")
+    if bona.size < 2 or spoof.size < 2:
+        raise ParameterError("a paired comparison needs at least 2 trials of each class")
+
+    def gap(b: np.ndarray, s: np.ndarray) -> float:  # resampled trial indices of each class
+        return (eer(bonafide_scores=bona[b], spoof_scores=spoof[s])[0]
+                - eer(bonafide_scores=other_bona[b], spoof_scores=other_spoof[s])[0])
+
+    # Resampling index arrays, one per class, is what makes the draw paired across systems and stratified
+    # across classes with scipy's independent-samples bootstrap.
+    result = bootstrap(
+        (np.arange(bona.size), np.arange(spoof.size)), gap, paired=False, vectorized=False,
+        n_resamples=int(resamples), confidence_level=level, method="percentile", batch=100,
+        random_state=np.random.default_rng(seed),
+    )
+    this, other = eer(bonafide_scores=bona, spoof_scores=spoof)[0], eer(bonafide_scores=other_bona, spoof_scores=other_spoof)[0]
+    return {"eer": this, "other_eer": other, "difference": this - other,
+            "difference_ci": [float(result.confidence_interval.low), float(result.confidence_interval.high)],
+            "share_better": float(np.mean(result.bootstrap_distribution < 0))}
+
+
 def min_tdcf_2019(*, bonafide_scores: object, spoof_scores: object, partition: str = "eval") -> tuple[float, float]:
     """Normalised minimum t-DCF (ASVspoof 2019 form, official ASV constants): (min t-DCF, threshold).
 

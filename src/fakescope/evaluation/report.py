@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import DatasetError, ParameterError
 from . import metrics as M
 from .scores import ScoreRow
 
@@ -93,6 +93,24 @@ def compute_metrics(
     }
 
 
+def compare_rows(rows: Sequence[ScoreRow], other: Sequence[ScoreRow], *, where: str) -> dict[str, Any]:
+    """This system's EER less another's on the same labelled trials (matched by utt_id), with the paired
+    bootstrap interval of the difference (metrics.eer_difference). `where` names the other score file."""
+    other_scores = {row.utt_id: row.score for row in other}
+    labelled = [row for row in rows if row.label]
+    missing = [row.utt_id for row in labelled if row.utt_id not in other_scores]
+    if missing:
+        raise DatasetError(f"{where}: {len(missing)} of the {len(labelled)} trials have no score here, e.g. {missing[0]!r}")
+    bona = [row for row in labelled if row.label == "bonafide"]
+    spoof = [row for row in labelled if row.label == "spoof"]
+    result = M.eer_difference(
+        bonafide_scores=[row.score for row in bona], spoof_scores=[row.score for row in spoof],
+        other_bonafide_scores=[other_scores[row.utt_id] for row in bona],
+        other_spoof_scores=[other_scores[row.utt_id] for row in spoof],
+    )
+    return {"file": where, "trials": len(labelled), **result, "method": f"paired {CI_METHOD}, both systems on each draw"}
+
+
 def breakdown(rows: Sequence[ScoreRow], *, key: str, threshold: float, intervals: bool = True) -> list[dict[str, Any]]:
     """EER per attack (all bona fide vs that attack's spoofs, the ASVspoof convention) or per source
     (within the source; None where it holds one class only), with its bootstrap interval (`eer_ci`, when
@@ -159,12 +177,16 @@ def classification_report_text(report: dict[str, dict[str, float]]) -> str:
 def write_report(
     rows: Sequence[ScoreRow], out_dir: str | os.PathLike, *, threshold: float | None = None,
     threshold_source: str = "", tdcf: str = "auto", title: str = "",
+    versus: Sequence[ScoreRow] | None = None, versus_name: str = "",
 ) -> dict[str, Any]:
     """Compute the metrics and write metrics.json, classification_report.txt, per_attack.{md,csv},
-    per_source.{md,csv}, confusion_matrix.png, det_curve.png and score_histogram.png into `out_dir`."""
+    per_source.{md,csv}, confusion_matrix.png, det_curve.png and score_histogram.png into `out_dir`.
+    `versus`: another system's scores of the same trials, compared in metrics.json's `versus`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result = compute_metrics(rows, threshold=threshold, threshold_source=threshold_source, tdcf=tdcf)
+    if versus is not None:
+        result["versus"] = compare_rows(rows, versus, where=versus_name or "versus")
     if title:
         result = {"title": title, **result}
     (out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -28,16 +28,19 @@ def manifest_keys(manifest_path: str | os.PathLike) -> dict[str, tuple[str, str,
 
 def evaluate_score_file(
     scores: str | os.PathLike, *, out_dir: str | os.PathLike, manifest: str | os.PathLike | None = None,
-    threshold: float | None = None, tdcf: str = "auto",
+    threshold: float | None = None, tdcf: str = "auto", versus: str | os.PathLike | None = None,
 ) -> dict[str, Any]:
-    """Report on an existing score file; labels, attacks and sources come from `manifest` when given."""
+    """Report on an existing score file; labels, attacks and sources come from `manifest` when given.
+    `versus`: another system's score file of the same trials, compared in the report."""
+    other = read_scores(versus) if versus is not None else None
     rows = read_scores(scores)
     if manifest is not None:
         rows = attach_keys(rows, manifest_keys(manifest), where=str(scores))
     elif not any(r.label for r in rows):
         raise DatasetError(f"{scores}: the score file has no labels; pass --manifest to supply them")
     source = "given threshold" if threshold is not None else ""
-    return write_report(rows, out_dir, threshold=threshold, threshold_source=source, tdcf=tdcf, title=Path(scores).stem)
+    return write_report(rows, out_dir, threshold=threshold, threshold_source=source, tdcf=tdcf, title=Path(scores).stem,
+                        versus=other, versus_name=str(versus or ""))
 
 
 class _TrialDataset(Dataset):
@@ -108,13 +111,14 @@ def evaluate_checkpoint(
     checkpoint: str | os.PathLike, *, out_dir: str | os.PathLike, manifest: str | os.PathLike | None = None,
     images: str | os.PathLike | None = None, splits: Sequence[str] = (), threshold: float | None = None,
     tdcf: str = "auto", batch_size: int = 32, device: str = "auto", workers: int = 0, skip_bad_files: bool = False,
-    show_progress: bool = False,
+    show_progress: bool = False, versus: str | os.PathLike | None = None,
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Score every trial with the checkpoint, write scores.txt / scores.csv and the report.
 
     Audio is cropped to the checkpoint's training length from the start (shorter files padded as in
     training), exactly as dev was scored, so the stored dev-EER threshold applies. Returns (metrics, files
-    skipped as unreadable).
+    skipped as unreadable). `versus`: another system's score file of the same trials (read before scoring,
+    so a bad file fails at once), compared in the report.
     """
     from ..training.checkpoint import input_pad, load_pipeline
     from ..training.dataset import image_items, manifest_items
@@ -122,6 +126,7 @@ def evaluate_checkpoint(
 
     if (manifest is None) == (images is None):
         raise ParameterError("give exactly one of a manifest (audio) or an image folder to score with a checkpoint")
+    other = read_scores(versus) if versus is not None else None
     torch_device = resolve_device(device)
     loaded = load_pipeline(checkpoint, device=torch_device)
     spec = loaded.config.get("input") or {}
@@ -153,7 +158,8 @@ def evaluate_checkpoint(
         threshold, source = loaded.threshold, "dev EER threshold stored in the checkpoint"
     else:
         source = "given threshold" if threshold is not None else ""
-    result = write_report(rows, out, threshold=threshold, threshold_source=source, tdcf=tdcf, title=Path(checkpoint).stem)
+    result = write_report(rows, out, threshold=threshold, threshold_source=source, tdcf=tdcf, title=Path(checkpoint).stem,
+                          versus=other, versus_name=str(versus or ""))
     return result, [(str(items[i].path), reason) for i, reason in failed]
 
 
