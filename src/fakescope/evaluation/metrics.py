@@ -81,20 +81,28 @@ def eer_interval(
     interval is the percentile one of scipy.stats.bootstrap. It says how far a test set's EER could move by
     chance: with 10 bona fide trials one of them is 10 points. Seeded, so a report is reproducible.
     """
-    from scipy.stats import bootstrap
-
     bona = _scores(bonafide_scores, "bonafide_scores")
     spoof = _scores(spoof_scores, "spoof_scores")
+    if bona.size < 2 or spoof.size < 2:
+        _check_level(level)
+        return None
+    result = _bootstrap((bona, spoof), lambda b, s: eer(bonafide_scores=b, spoof_scores=s)[0],
+                        level=level, resamples=resamples, seed=seed)
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ParameterError(f"level must be in (0, 1), got {level}")
-    if bona.size < 2 or spoof.size < 2:
-        return None
-    result = bootstrap(
-        (bona, spoof), lambda b, s: eer(bonafide_scores=b, spoof_scores=s)[0], paired=False, vectorized=False,
-        n_resamples=int(resamples), confidence_level=level, method="percentile", batch=100,
-        random_state=np.random.default_rng(seed),
-    )
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _bootstrap(samples: tuple[np.ndarray, ...], statistic, *, level: float, resamples: int, seed: int):
+    """scipy.stats.bootstrap over independent samples (each resampled within itself), percentile interval."""
+    from scipy.stats import bootstrap
+
+    _check_level(level)
+    return bootstrap(samples, statistic, paired=False, vectorized=False, n_resamples=int(resamples),
+                     confidence_level=level, method="percentile", batch=100, random_state=np.random.default_rng(seed))
 
 
 def eer_difference(
@@ -109,8 +117,6 @@ def eer_difference(
     this system is better), its interval, and `share_better`, the share of resamples where this system's EER
     is the lower.
     """
-    from scipy.stats import bootstrap
-
     bona, spoof = _scores(bonafide_scores, "bonafide_scores"), _scores(spoof_scores, "spoof_scores")
     other_bona = _scores(other_bonafide_scores, "other_bonafide_scores")
     other_spoof = _scores(other_spoof_scores, "other_spoof_scores")
@@ -125,11 +131,7 @@ def eer_difference(
 
     # Resampling index arrays, one per class, is what makes the draw paired across systems and stratified
     # across classes with scipy's independent-samples bootstrap.
-    result = bootstrap(
-        (np.arange(bona.size), np.arange(spoof.size)), gap, paired=False, vectorized=False,
-        n_resamples=int(resamples), confidence_level=level, method="percentile", batch=100,
-        random_state=np.random.default_rng(seed),
-    )
+    result = _bootstrap((np.arange(bona.size), np.arange(spoof.size)), gap, level=level, resamples=resamples, seed=seed)
     this, other = eer(bonafide_scores=bona, spoof_scores=spoof)[0], eer(bonafide_scores=other_bona, spoof_scores=other_spoof)[0]
     return {"eer": this, "other_eer": other, "difference": this - other,
             "difference_ci": [float(result.confidence_interval.low), float(result.confidence_interval.high)],
