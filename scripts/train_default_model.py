@@ -107,7 +107,7 @@ def eer_by_group(rows: list, group_of: dict[str, str]) -> dict[str, float]:
     """EER of each group of spoofs (utt_id → group, e.g. the generator family) against all bona fide trials:
     the evaluation report's per-attack breakdown with each spoof's group in place of its attack."""
     keyed = [dataclasses.replace(r, attack=group_of.get(r.utt_id, "?")) for r in rows]
-    return {entry["attack"]: entry["eer"] for entry in breakdown(keyed, key="attack", threshold=0.0)}
+    return {entry["attack"]: entry["eer"] for entry in breakdown(keyed, key="attack", threshold=0.0, intervals=False)}
 
 
 def heldout_families(out: Path, real: list[ManifestRow], runs: list[str], min_files: int = 10) -> str:
