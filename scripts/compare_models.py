@@ -78,6 +78,7 @@ def run_cell(name: str, cell: dict, common: dict, manifest: Path, out: Path, fam
     for split in ("eval", "test"):
         metrics, _ = evaluate_checkpoint(result.checkpoint, out_dir=folder / split, manifest=manifest, splits=[split])
         row[f"{split}_eer"] = metrics["eer"]
+        row[f"{split}_eer_ci"] = metrics["eer_ci"]
         row[f"{split}_families"] = eer_by_group(read_scores(folder / split / "scores.csv"), family_of)
     write_text_atomic(done, json.dumps(row, indent=2) + "\n")
     print(json.dumps({k: v for k, v in row.items() if not k.endswith("families")}), flush=True)
@@ -123,13 +124,20 @@ def fusion_rows(rows: list[dict], out: Path, *, max_members: int = 3) -> list[di
 
 def write_tables(rows: list[dict], out: Path) -> None:
     pct = lambda v: f"{100 * v:.1f}"  # noqa: E731
+
+    def with_ci(r: dict, part: str) -> str:  # cells finished before the intervals existed have none
+        interval = r.get(f"{part}_eer_ci")
+        return pct(r[f"{part}_eer"]) + (f" ({pct(interval[0])}–{pct(interval[1])})" if interval else "")
+
     eval_families = sorted({f for r in rows for f in r["eval_families"]})
     test_families = sorted({f for r in rows for f in r["test_families"]})
-    head = ["cell", "parameters", "epochs (best)", "train s", "× real time, 1 core", "dev EER %", "corpus eval EER %", f"{TEST_SOURCE} EER %"]
+    head = ["cell", "parameters", "epochs (best)", "train s", "× real time, 1 core", "dev EER %", "corpus eval EER % (95 % CI)",
+            f"{TEST_SOURCE} EER % (95 % CI)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         lines.append(f"| {r['cell']} | {r['parameters']:,} | {r['epochs']} ({r['best_epoch']}) | "
-                     f"{r['train_seconds']:.0f} | {r['x_realtime_1core']:,} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |")
+                     f"{r['train_seconds']:.0f} | {r['x_realtime_1core']:,} | {pct(r['dev_eer'])} | {with_ci(r, 'eval')} | "
+                     f"{with_ci(r, 'test')} |")
     for key, title, families in (("eval_families", "the corpus eval split", eval_families),
                                  ("test_families", TEST_SOURCE, test_families)):
         # Families are rows and cells columns: the neural sources have dozens of generators.
@@ -149,8 +157,9 @@ def write_tables(rows: list[dict], out: Path) -> None:
                   for r in sorted(shown.values(), key=lambda r: r["dev_eer"])]
     write_text_atomic(out / "comparison.md", "\n".join(lines) + "\n")
     flat = [{k: v for k, v in r.items() if not k.endswith("families")} for r in rows]
+    fields = list(dict.fromkeys(k for r in flat for k in r))  # a resumed run mixes cells with and without intervals
     with atomic_path(out / "comparison.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(flat[0]))
+        writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(flat)
 

@@ -63,7 +63,9 @@ def test_compare_models_writes_the_table(tmp_path):
     assert cell["eval_eer"] < 0.2 and cell["test_eer"] < 0.2  # tones vs voices: separable
     assert set(cell["eval_families"]) == {"formant"} and set(cell["test_families"]) == {"fam"}
     table = (out / "comparison.md").read_text()
-    assert "| gmm-lfcc |" in table and "speechresearch_msra EER %" in table
+    assert "| gmm-lfcc |" in table and "speechresearch_msra EER % (95 % CI)" in table
+    low, high = cell["test_eer_ci"]  # each held-out EER with its bootstrap interval, in the table too
+    assert low <= cell["test_eer"] <= high and f"({100 * low:.1f}–{100 * high:.1f})" in table
     rows = list(csv.DictReader(open(out / "comparison.csv")))
     assert [r["cell"] for r in rows] == ["gmm-lfcc", "gmm-mel"]
     fusion = table.split("Score-level fusion")[1]
