@@ -103,11 +103,17 @@ def without_systems(rows: list[ManifestRow], systems: list[str]) -> list[Manifes
     return [r for r in rows if r.attack not in left_out]
 
 
-def eer_by_group(rows: list, group_of: dict[str, str]) -> dict[str, float]:
-    """EER of each group of spoofs (utt_id → group, e.g. the generator family) against all bona fide trials:
-    the evaluation report's per-attack breakdown with each spoof's group in place of its attack."""
+def group_breakdown(rows: list, group_of: dict[str, str], *, intervals: bool = False) -> dict[str, dict]:
+    """Each group of spoofs (utt_id → group, e.g. the generator family) against all bona fide trials: the
+    evaluation report's per-attack entries (EER, and its interval when `intervals`) with the group in place of
+    the attack."""
     keyed = [dataclasses.replace(r, attack=group_of.get(r.utt_id, "?")) for r in rows]
-    return {entry["attack"]: entry["eer"] for entry in breakdown(keyed, key="attack", threshold=0.0, intervals=False)}
+    return {entry["attack"]: entry for entry in breakdown(keyed, key="attack", threshold=0.0, intervals=intervals)}
+
+
+def eer_by_group(rows: list, group_of: dict[str, str]) -> dict[str, float]:
+    """EER of each group of spoofs against all bona fide trials (group_breakdown without intervals)."""
+    return {group: entry["eer"] for group, entry in group_breakdown(rows, group_of).items()}
 
 
 def heldout_families(out: Path, real: list[ManifestRow], runs: list[str], min_files: int = 10) -> str:
@@ -118,11 +124,16 @@ def heldout_families(out: Path, real: list[ManifestRow], runs: list[str], min_fi
     for title, key in (("generator family", lambda m: m.family), ("attack type", lambda m: m.extra["attack_type"])):
         group_of = {r.utt_id: key(meta[r.utt_id]) for r in rows if r.label == "spoof"}
         counts = Counter(group_of.values())
-        table = sorted(((g, e) for g, e in eer_by_group(rows, group_of).items() if counts[g] >= min_files),
-                       key=lambda item: item[1])  # breakdown lists groups by name, so ties stay in name order
-        lines += [f"| {title} (≥ {min_files} spoofs) | spoofs | EER % |", "|---|---:|---:|"]
-        lines += [f"| {group} | {counts[group]} | {100 * value:.1f} |" for group, value in table] + [""]
+        table = sorted(((g, e) for g, e in group_breakdown(rows, group_of, intervals=True).items() if counts[g] >= min_files),
+                       key=lambda item: item[1]["eer"])  # breakdown lists groups by name, so ties stay in name order
+        lines += [f"| {title} (≥ {min_files} spoofs) | spoofs | EER % | 95 % CI |", "|---|---:|---:|---:|"]
+        lines += [f"| {group} | {counts[group]} | {100 * e['eer']:.1f} | {_interval(e['eer_ci'])} |" for group, e in table]
+        lines += [""]
     return "\n".join(lines)
+
+
+def _interval(bounds: list[float] | None) -> str:
+    return "n/a" if bounds is None else f"{100 * bounds[0]:.1f}–{100 * bounds[1]:.1f}"
 
 
 def finished_summary(folder: Path, config, manifest_text: str) -> dict | None:

@@ -73,8 +73,9 @@ def test_heldout_families_pools_the_held_out_runs_by_family_and_attack_type(tmp_
             handle.write("FS_E_1,0.5,bonafide,-,corpus\n")  # corpus rows of the final model's test set are left out
     text = script.heldout_families(tmp_path, real, ["loso-one", "final"])
     assert "40 files" in text
-    assert "| B | 10 | 0.0 |" in text and "| A | 10 | 50.0 |" in text
-    assert "| vocoder | 10 | 0.0 |" in text and "| tts | 10 | 50.0 |" in text
+    assert "| B | 10 | 0.0 | 0.0–0.0 |" in text and "| A | 10 | 50.0 |" in text
+    assert "| vocoder | 10 | 0.0 | 0.0–0.0 |" in text and "| tts | 10 | 50.0 |" in text
+    assert "| generator family (≥ 10 spoofs) | spoofs | EER % | 95 % CI |" in text
 
 
 def test_summaries_of_separate_invocations_are_merged(tmp_path):
