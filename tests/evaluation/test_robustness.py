@@ -81,8 +81,10 @@ def test_report_per_condition_then_resume(checkpoint, la_corpus, grid_file, tmp_
         assert 0 <= float(row["eer"]) <= 1 and 0 <= float(row["accuracy"]) <= 1 and float(row["seconds"]) > 0
         assert row["min_tdcf"] != "" and float(row["threshold"]) == 0.0  # LA-like trials; the stored threshold
         assert float(row["eer_minus_clean"]) == pytest.approx(float(row["eer"]) - float(clean["eer"]), abs=1e-6)
+        assert float(row["eer_ci_low"]) <= float(row["eer"]) <= float(row["eer_ci_high"])  # each condition's interval
     markdown = (out / "robustness.md").read_text()
-    assert "| condition | attack | EER % | EER − clean (points) | min t-DCF | minDCF | accuracy % | n | seconds |" in markdown
+    assert ("| condition | attack | EER % | 95 % CI | EER − clean (points) | min t-DCF | minDCF | accuracy % | n | seconds |"
+            in markdown)
     assert "dev EER threshold stored in the checkpoint" in markdown and "Target EER ≤ 2 × clean" in markdown
     with Image.open(out / "robustness.png") as image:
         assert image.size[0] >= 300 and image.size[1] >= 150
@@ -172,3 +174,17 @@ def test_stratified_subset_is_balanced_spread_and_seeded(la_corpus):
     assert [i.label for i in lopsided].count(0) == 2  # the small class gives all it has; the other fills the rest
     with pytest.raises(ValueError, match="limit must be >= 2"):
         stratified_subset(items, 1, seed=0)
+
+
+def test_summary_names_the_misses_within_their_interval():
+    from fakescope.evaluation.robustness_report import _summary_lines
+
+    def row(name, eer, ci):
+        return {"condition": name, "record": {"eer": eer, "eer_ci": ci, "seconds": 1.0, "failures": []}, "delta": eer - 0.1}
+
+    # Bound: 2 × 10 % + 5 = 25 %. "far" misses it beyond doubt, "near" within its interval, "old" has none.
+    rows = [row("clean", 0.1, [0.08, 0.12]), row("far", 0.4, [0.35, 0.45]), row("near", 0.27, [0.22, 0.31]),
+            row("old", 0.3, None)]
+    lines = _summary_lines(rows, 0.1, {"conditions": {r["condition"]: r for r in rows}}, [r["condition"] for r in rows])
+    assert "missed by far, near, old." in lines[1]
+    assert lines[2] == "Within their 95 % interval of the bound: near."

@@ -172,6 +172,7 @@ def _resolve_threshold(loaded: Any, threshold: float | None) -> tuple[float | No
 
 def _summarise(rows: list[ScoreRow], *, threshold: float | None, source: str, tdcf: str) -> dict[str, Any]:
     """The numbers one condition reports (None where a class has no scores left)."""
+    from .metrics import eer_interval
     from .report import compute_metrics
 
     counts = {"n": len(rows), "bonafide": sum(r.label == "bonafide" for r in rows),
@@ -180,7 +181,12 @@ def _summarise(rows: list[ScoreRow], *, threshold: float | None, source: str, td
         return {**counts, "eer": None, "eer_threshold": None, "min_tdcf": None, "min_tdcf_note": "one class has no scores",
                 "min_dcf": None, "roc_auc": None, "accuracy": None, "threshold": threshold, "per_attack": []}
     metrics = compute_metrics(rows, threshold=threshold, threshold_source=source, tdcf=tdcf, intervals=False)
-    return {**counts, "eer": metrics["eer"], "eer_threshold": metrics["eer_threshold"],
+    # The condition's own interval only (about a second), not the per-attack ones: it says whether a miss of
+    # the bound is more than chance.
+    interval = eer_interval(bonafide_scores=[r.score for r in rows if r.label == "bonafide"],
+                            spoof_scores=[r.score for r in rows if r.label == "spoof"])
+    return {**counts, "eer": metrics["eer"], "eer_ci": list(interval) if interval else None,
+            "eer_threshold": metrics["eer_threshold"],
             "min_tdcf": metrics["min_tdcf"], "min_tdcf_note": metrics["min_tdcf_note"], "min_dcf": metrics["min_dcf"],
             "roc_auc": metrics["roc_auc"], "accuracy": metrics["at_threshold"]["accuracy"],
             "threshold": metrics["at_threshold"]["threshold"],

@@ -17,7 +17,7 @@ import numpy as np
 from ..fileio import atomic_path, write_text_atomic
 
 CSV_COLUMNS = ("condition", "family", "severity", "attack", "eer", "eer_minus_clean", "min_tdcf", "min_dcf", "roc_auc",
-               "accuracy", "threshold", "n", "bonafide", "spoof", "failed", "seconds")
+               "accuracy", "threshold", "n", "bonafide", "spoof", "failed", "seconds", "eer_ci_low", "eer_ci_high")
 
 
 def family_severity(name: str) -> tuple[str, str]:
@@ -75,7 +75,8 @@ def _csv(rows: list[dict[str, Any]]) -> str:
         writer.writerow([row["condition"], row["family"], row["severity"], record["spec"], cell(record["eer"]),
                          cell(row["delta"]), cell(record["min_tdcf"]), cell(record["min_dcf"]), cell(record["roc_auc"]),
                          cell(record["accuracy"]), cell(record["threshold"]), record["n"], record["bonafide"],
-                         record["spoof"], len(record["failures"]), f"{record['seconds']:.2f}"])
+                         record["spoof"], len(record["failures"]), f"{record['seconds']:.2f}",
+                         *(cell(v) for v in (record.get("eer_ci") or (None, None)))])
     return buffer.getvalue()
 
 
@@ -99,13 +100,15 @@ def _markdown(state: dict[str, Any], rows: list[dict[str, Any]], order: list[str
         f"- accuracy at threshold {_num(threshold)} ({paths['threshold_source']})",
         f"- min t-DCF: {clean.get('min_tdcf_note') or 'n/a'}", "",
     ]
-    head = "| condition | attack | EER % | EER − clean (points) |" + (" min t-DCF |" if with_tdcf else "")
+    head = "| condition | attack | EER % | 95 % CI | EER − clean (points) |" + (" min t-DCF |" if with_tdcf else "")
     head += " minDCF | accuracy % | n | seconds |"
-    lines += [head, "|---|---|---:|---:|" + ("---:|" if with_tdcf else "") + "---:|---:|---:|---:|"]
+    lines += [head, "|---|---|---:|---:|---:|" + ("---:|" if with_tdcf else "") + "---:|---:|---:|---:|"]
     for row in rows:
         record = row["record"]
         delta = "n/a" if row["delta"] is None else f"{100 * row['delta']:+.2f}"
-        cells = [row["condition"], f"`{record['spec']}`", _pct(record["eer"]), delta]
+        interval = record.get("eer_ci")  # conditions finished before the intervals existed have none
+        ci = f"{_pct(interval[0])}–{_pct(interval[1])}" if interval else "n/a"
+        cells = [row["condition"], f"`{record['spec']}`", _pct(record["eer"]), ci, delta]
         cells += [_num(record["min_tdcf"])] if with_tdcf else []
         cells += [_num(record["min_dcf"]), _pct(record["accuracy"]), str(record["n"]), f"{record['seconds']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -125,6 +128,11 @@ def _summary_lines(rows: list[dict[str, Any]], clean: float | None, state: dict[
         lines.append(f"Target EER ≤ 2 × clean + 5 points ({_pct(2 * clean + 0.05)} %): met by "
                      f"{len(attacked) - len(missed)} of {len(attacked)} condition(s)"
                      + (f"; missed by {', '.join(missed)}." if missed else "."))
+        # A miss whose interval reaches below the bound may be chance (the clean EER's own noise aside).
+        near = [row["condition"] for row in attacked if row["condition"] in missed
+                and (row["record"].get("eer_ci") or [1.0])[0] <= 2 * clean + 0.05]
+        if near:
+            lines.append(f"Within their 95 % interval of the bound: {', '.join(near)}.")
         total = sum(row["record"]["seconds"] for row in rows)
         lines.append(f"Time: {total:.1f} s over {len(rows)} condition(s), {total / len(rows):.1f} s per condition.")
     pending = [name for name in order if name not in state["conditions"]]
