@@ -61,7 +61,7 @@ def compute_metrics(
 ) -> dict[str, Any]:
     """All headline numbers as a JSON-ready dict. Without `threshold`, decisions use this set's own EER
     threshold (and say so in `at_threshold.source`). `intervals`: bootstrap confidence intervals of every EER
-    (about a second per 8,000 trials; robustness runs leave them out)."""
+    (about a second per 8,000 trials; robustness runs skip these and add only each condition's own)."""
     bona, spoof = split_scores(rows)
     if bona.size == 0 or spoof.size == 0:
         raise ParameterError(
