@@ -28,6 +28,7 @@ from train_default_model import VALIDATION_SOURCE, corpus_rows, dev_real_rows, e
 
 from fakescope.datasets.manifest import write_manifest  # noqa: E402
 from fakescope.evaluation.metrics import eer  # noqa: E402
+from fakescope.evaluation.report import interval_text  # noqa: E402
 from fakescope.evaluation.run import evaluate_checkpoint  # noqa: E402
 from fakescope.evaluation.scores import read_scores  # noqa: E402
 from fakescope.fileio import atomic_path, read_yaml, write_text_atomic  # noqa: E402
@@ -127,7 +128,7 @@ def write_tables(rows: list[dict], out: Path) -> None:
 
     def with_ci(r: dict, part: str) -> str:  # cells finished before the intervals existed have none
         interval = r.get(f"{part}_eer_ci")
-        return pct(r[f"{part}_eer"]) + (f" ({pct(interval[0])}–{pct(interval[1])})" if interval else "")
+        return pct(r[f"{part}_eer"]) + (f" ({interval_text(interval, 1)})" if interval else "")
 
     eval_families = sorted({f for r in rows for f in r["eval_families"]})
     test_families = sorted({f for r in rows for f in r["test_families"]})

@@ -36,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 
 from fakescope.datasets.manifest import ManifestRow, read_manifest, write_manifest
-from fakescope.evaluation.report import breakdown
+from fakescope.evaluation.report import breakdown, interval_text
 from fakescope.evaluation.run import evaluate_checkpoint
 from fakescope.evaluation.scores import read_scores
 from fakescope.errors import FakescopeError
@@ -127,13 +127,9 @@ def heldout_families(out: Path, real: list[ManifestRow], runs: list[str], min_fi
         table = sorted(((g, e) for g, e in group_breakdown(rows, group_of, intervals=True).items() if counts[g] >= min_files),
                        key=lambda item: item[1]["eer"])  # breakdown lists groups by name, so ties stay in name order
         lines += [f"| {title} (≥ {min_files} spoofs) | spoofs | EER % | 95 % CI |", "|---|---:|---:|---:|"]
-        lines += [f"| {group} | {counts[group]} | {100 * e['eer']:.1f} | {_interval(e['eer_ci'])} |" for group, e in table]
+        lines += [f"| {group} | {counts[group]} | {100 * e['eer']:.1f} | {interval_text(e['eer_ci'], 1)} |" for group, e in table]
         lines += [""]
     return "\n".join(lines)
-
-
-def _interval(bounds: list[float] | None) -> str:
-    return "n/a" if bounds is None else f"{100 * bounds[0]:.1f}–{100 * bounds[1]:.1f}"
 
 
 def finished_summary(folder: Path, config, manifest_text: str) -> dict | None:

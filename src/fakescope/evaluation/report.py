@@ -142,15 +142,19 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:.2f}"
 
 
+def interval_text(bounds: Sequence[float] | None, digits: int = 2) -> str:
+    """An EER interval as "low–high" in %, or "n/a" where there is none (every report and table uses this)."""
+    return "n/a" if not bounds else f"{100 * bounds[0]:.{digits}f}–{100 * bounds[1]:.{digits}f}"
+
+
 def table_markdown(table: list[dict[str, Any]], key: str) -> str:
     """A breakdown table as GitHub markdown (rates in %)."""
     accuracy = "detected at threshold %" if key == "attack" else "accuracy at threshold %"
     lines = [f"| {key} | bona fide | spoof | EER % | 95 % CI | {accuracy} |", "|---|---:|---:|---:|---:|---:|"]
     for row in table:
         bona = "all" if row["bonafide"] is None else str(row["bonafide"])
-        interval = row.get("eer_ci")
-        ci = f"{_pct(interval[0])}–{_pct(interval[1])}" if interval else "n/a"
-        lines.append(f"| {row[key]} | {bona} | {row['spoof']} | {_pct(row['eer'])} | {ci} | {_pct(row['accuracy'])} |")
+        lines.append(f"| {row[key]} | {bona} | {row['spoof']} | {_pct(row['eer'])} | {interval_text(row.get('eer_ci'))} | "
+                     f"{_pct(row['accuracy'])} |")
     return "\n".join(lines) + "\n"
 
 

@@ -173,7 +173,7 @@ def _resolve_threshold(loaded: Any, threshold: float | None) -> tuple[float | No
 def _summarise(rows: list[ScoreRow], *, threshold: float | None, source: str, tdcf: str) -> dict[str, Any]:
     """The numbers one condition reports (None where a class has no scores left)."""
     from .metrics import eer_interval
-    from .report import compute_metrics
+    from .report import compute_metrics, split_scores
 
     counts = {"n": len(rows), "bonafide": sum(r.label == "bonafide" for r in rows),
               "spoof": sum(r.label == "spoof" for r in rows)}
@@ -183,8 +183,8 @@ def _summarise(rows: list[ScoreRow], *, threshold: float | None, source: str, td
     metrics = compute_metrics(rows, threshold=threshold, threshold_source=source, tdcf=tdcf, intervals=False)
     # The condition's own interval only (about a second), not the per-attack ones: it says whether a miss of
     # the bound is more than chance.
-    interval = eer_interval(bonafide_scores=[r.score for r in rows if r.label == "bonafide"],
-                            spoof_scores=[r.score for r in rows if r.label == "spoof"])
+    bona, spoof = split_scores(rows)
+    interval = eer_interval(bonafide_scores=bona, spoof_scores=spoof)
     return {**counts, "eer": metrics["eer"], "eer_ci": list(interval) if interval else None,
             "eer_threshold": metrics["eer_threshold"],
             "min_tdcf": metrics["min_tdcf"], "min_tdcf_note": metrics["min_tdcf_note"], "min_dcf": metrics["min_dcf"],

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..fileio import atomic_path, write_text_atomic
+from .report import interval_text
 
 CSV_COLUMNS = ("condition", "family", "severity", "attack", "eer", "eer_minus_clean", "min_tdcf", "min_dcf", "roc_auc",
                "accuracy", "threshold", "n", "bonafide", "spoof", "failed", "seconds", "eer_ci_low", "eer_ci_high")
@@ -106,9 +107,8 @@ def _markdown(state: dict[str, Any], rows: list[dict[str, Any]], order: list[str
     for row in rows:
         record = row["record"]
         delta = "n/a" if row["delta"] is None else f"{100 * row['delta']:+.2f}"
-        interval = record.get("eer_ci")  # conditions finished before the intervals existed have none
-        ci = f"{_pct(interval[0])}–{_pct(interval[1])}" if interval else "n/a"
-        cells = [row["condition"], f"`{record['spec']}`", _pct(record["eer"]), ci, delta]
+        # Conditions finished before the intervals existed have none ("n/a").
+        cells = [row["condition"], f"`{record['spec']}`", _pct(record["eer"]), interval_text(record.get("eer_ci")), delta]
         cells += [_num(record["min_tdcf"])] if with_tdcf else []
         cells += [_num(record["min_dcf"]), _pct(record["accuracy"]), str(record["n"]), f"{record['seconds']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -122,15 +122,16 @@ def _summary_lines(rows: list[dict[str, Any]], clean: float | None, state: dict[
     if attacked and clean is not None:
         worst = max(attacked, key=lambda row: row["record"]["eer"])
         # The target for the default model: EER <= 2 x clean EER + 5 points under every condition.
-        missed = [row["condition"] for row in attacked if row["record"]["eer"] > 2 * clean + 0.05]
+        bound = 2 * clean + 0.05
+        missed = [row["condition"] for row in attacked if row["record"]["eer"] > bound]
         lines.append(f"Worst condition: {worst['condition']} (EER {_pct(worst['record']['eer'])} %, "
                      f"{100 * worst['delta']:+.2f} points over clean).")
-        lines.append(f"Target EER ≤ 2 × clean + 5 points ({_pct(2 * clean + 0.05)} %): met by "
+        lines.append(f"Target EER ≤ 2 × clean + 5 points ({_pct(bound)} %): met by "
                      f"{len(attacked) - len(missed)} of {len(attacked)} condition(s)"
                      + (f"; missed by {', '.join(missed)}." if missed else "."))
         # A miss whose interval reaches below the bound may be chance (the clean EER's own noise aside).
         near = [row["condition"] for row in attacked if row["condition"] in missed
-                and (row["record"].get("eer_ci") or [1.0])[0] <= 2 * clean + 0.05]
+                and (row["record"].get("eer_ci") or [1.0])[0] <= bound]
         if near:
             lines.append(f"Within their 95 % interval of the bound: {', '.join(near)}.")
         total = sum(row["record"]["seconds"] for row in rows)
