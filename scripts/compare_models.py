@@ -6,6 +6,8 @@ Splits (the leave-speechresearch-out fold of scripts/train_default_model.py, so 
 - test 1, `eval`: the corpus eval split (five systems never seen in training);
 - test 2, `test`: speechresearch_msra (26 neural TTS / VC / vocoder / codec generators of another source).
 Cells come from configs/grids/model_comparison.yaml. A cell whose report exists is not run again, so the script resumes.
+Each held-out EER comes with its 95 % bootstrap interval, and every cell is compared with the grid's `reference` cell
+on the same trials (a paired bootstrap of the difference), so the table says which gaps are more than chance.
 
     .venv/bin/python scripts/compare_models.py --corpus corpus --dev-real ../shared/data/dev-real --out runs/compare
 """
@@ -27,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_default_model import VALIDATION_SOURCE, corpus_rows, dev_real_rows, eer_by_group, with_split  # noqa: E402
 
 from fakescope.datasets.manifest import write_manifest  # noqa: E402
-from fakescope.evaluation.metrics import eer  # noqa: E402
-from fakescope.evaluation.report import interval_text  # noqa: E402
+from fakescope.evaluation.metrics import eer, eer_interval  # noqa: E402
+from fakescope.evaluation.report import compare_rows, interval_text, split_scores  # noqa: E402
 from fakescope.evaluation.run import evaluate_checkpoint  # noqa: E402
 from fakescope.evaluation.scores import read_scores  # noqa: E402
 from fakescope.fileio import atomic_path, read_yaml, write_text_atomic  # noqa: E402
@@ -62,11 +64,27 @@ def realtime_factor(checkpoint: str, *, seconds: float = 60.0, repeats: int = 3)
         torch.set_num_threads(threads)
 
 
+PARTS = ("eval", "test")
+
+
+def finished_cell(folder: Path) -> dict:
+    """A finished cell's row. A cell finished before the tables had intervals gets them from its stored score
+    files (the same bootstrap as a fresh cell's), written back so that this happens once."""
+    done = folder / "cell.json"
+    row = json.loads(done.read_text(encoding="utf-8"))
+    missing = [part for part in PARTS if not row.get(f"{part}_eer_ci")]
+    for part in missing:
+        bona, spoof = split_scores(read_scores(folder / part / "scores.csv"))
+        row[f"{part}_eer_ci"] = eer_interval(bonafide_scores=bona, spoof_scores=spoof)
+    if missing:
+        write_text_atomic(done, json.dumps(row, indent=2) + "\n")
+    return row
+
+
 def run_cell(name: str, cell: dict, common: dict, manifest: Path, out: Path, family_of: dict[str, str]) -> dict:
     folder = out / name
-    done = folder / "cell.json"
-    if done.exists():
-        return json.loads(done.read_text(encoding="utf-8"))
+    if (folder / "cell.json").exists():
+        return finished_cell(folder)
     names = {"frontend": cell["frontend"]} if "frontend" in cell else None
     overrides = {"data.manifest": str(manifest), **common, **(cell.get("set") or {})}
     config = load_config(CONFIGS / cell["config"], names=names, overrides=overrides)
@@ -76,12 +94,12 @@ def run_cell(name: str, cell: dict, common: dict, manifest: Path, out: Path, fam
            "parameters": sum(t.numel() for t in [*model.parameters(), *model.buffers()]),
            "epochs": result.epochs_run, "best_epoch": result.best_epoch, "train_seconds": round(result.seconds, 1),
            "dev_eer": result.best_dev_eer, "x_realtime_1core": round(realtime_factor(result.checkpoint))}
-    for split in ("eval", "test"):
+    for split in PARTS:
         metrics, _ = evaluate_checkpoint(result.checkpoint, out_dir=folder / split, manifest=manifest, splits=[split])
         row[f"{split}_eer"] = metrics["eer"]
         row[f"{split}_eer_ci"] = metrics["eer_ci"]
         row[f"{split}_families"] = eer_by_group(read_scores(folder / split / "scores.csv"), family_of)
-    write_text_atomic(done, json.dumps(row, indent=2) + "\n")
+    write_text_atomic(folder / "cell.json", json.dumps(row, indent=2) + "\n")
     print(json.dumps({k: v for k, v in row.items() if not k.endswith("families")}), flush=True)
     return row
 
@@ -123,10 +141,26 @@ def fusion_rows(rows: list[dict], out: Path, *, max_members: int = 3) -> list[di
     return results
 
 
-def write_tables(rows: list[dict], out: Path) -> None:
+def paired_rows(rows: list[dict], out: Path, reference: str) -> list[dict]:
+    """Every other cell against `reference` on the same eval and test trials: the EER difference (cell less
+    reference, in EER units) with its paired bootstrap interval (report.compare_rows), so that a gap can be told
+    from the noise of a few hundred trials."""
+    results = []
+    for r in rows:
+        if r["cell"] == reference:
+            continue
+        row = {"cell": r["cell"]}
+        for part in PARTS:
+            mine, theirs = (read_scores(out / c / part / "scores.csv") for c in (r["cell"], reference))
+            row[part] = compare_rows(mine, theirs, where=str(out / reference / part / "scores.csv"))
+        results.append(row)
+    return results
+
+
+def write_tables(rows: list[dict], out: Path, reference: str | None = None) -> None:
     pct = lambda v: f"{100 * v:.1f}"  # noqa: E731
 
-    def with_ci(r: dict, part: str) -> str:  # cells finished before the intervals existed have none
+    def with_ci(r: dict, part: str) -> str:  # None where a test set holds fewer than 2 trials of a class
         interval = r.get(f"{part}_eer_ci")
         return pct(r[f"{part}_eer"]) + (f" ({interval_text(interval, 1)})" if interval else "")
 
@@ -145,6 +179,17 @@ def write_tables(rows: list[dict], out: Path) -> None:
         lines += ["", f"EER % per spoof family on {title} (all its bona fide trials against one family at a time):", ""]
         lines += ["| family | " + " | ".join(r["cell"] for r in rows) + " |", "|" + "---|" * (len(rows) + 1)]
         lines += [f"| {f} | " + " | ".join(pct(r[key].get(f, float("nan"))) for r in rows) + " |" for f in families]
+    if reference in {r["cell"] for r in rows} and len(rows) > 1:
+        points = lambda v: f"{100 * v:+.1f}"  # noqa: E731
+        lines += ["", f"Each cell against {reference}, paired on the same trials (EER points, cell less {reference}; "
+                  "95 % paired bootstrap interval; the share of 1,000 resamples where the cell is better). An interval "
+                  "that holds 0 is a gap the test sets cannot tell from chance:", "",
+                  "| cell | corpus eval Δ | 95 % CI | better in | " + f"{TEST_SOURCE} Δ | 95 % CI | better in |",
+                  "|---|---:|---|---:|---:|---|---:|"]
+        for p in paired_rows(rows, out, reference):
+            lines.append(f"| {p['cell']} | " + " | ".join(
+                f"{points(p[part]['difference'])} | {points(p[part]['difference_ci'][0])} to {points(p[part]['difference_ci'][1])} | "
+                f"{100 * p[part]['share_better']:.0f} %" for part in PARTS) + " |")
     if len(rows) > 1:
         fused = fusion_rows(rows, out)
         best_single = next(r for r in fused if " + " not in r["members"])
@@ -203,8 +248,8 @@ def main() -> int:
     for name in grid["cells"]:
         done = args.out / name / "cell.json"
         if name not in by_name and done.is_file():
-            by_name[name] = json.loads(done.read_text(encoding="utf-8"))
-    write_tables([by_name[name] for name in grid["cells"] if name in by_name], args.out)
+            by_name[name] = finished_cell(args.out / name)
+    write_tables([by_name[name] for name in grid["cells"] if name in by_name], args.out, grid.get("reference"))
     print((args.out / "comparison.md").read_text(encoding="utf-8"))
     return 0
 

@@ -50,7 +50,7 @@ def test_compare_models_writes_the_table(tmp_path):
                 writer.writerow([rel, "spoof" if spoof else "bonafide", source, "fam" if spoof else "bonafide",
                                  "gen" if spoof else "-", "tts" if spoof else "none", 1.0])
     grid = tmp_path / "grid.yaml"
-    grid.write_text("common: {data.crop_seconds: 1.0}\ncells:\n"
+    grid.write_text("reference: gmm-lfcc\ncommon: {data.crop_seconds: 1.0}\ncells:\n"
                     "  gmm-lfcc: {config: lfcc_gmm_4k.yaml, set: {model.n_components: 2, model.max_iter: 5}}\n"
                     "  gmm-mel: {config: lfcc_gmm_4k.yaml, frontend: mel, set: {model.n_components: 2, model.max_iter: 5}}\n")
     out = tmp_path / "out"
@@ -70,6 +70,15 @@ def test_compare_models_writes_the_table(tmp_path):
     assert [r["cell"] for r in rows] == ["gmm-lfcc", "gmm-mel"]
     fusion = table.split("Score-level fusion")[1]
     assert "| gmm-lfcc + gmm-mel |" in fusion  # the only pair, ranked with the two single cells
+    # The other cell against the reference, paired on the same trials: its EER gap with an interval around it.
+    paired = table.split("Each cell against gmm-lfcc")[1].split("Score-level fusion")[0]
+    mel = json.loads((out / "gmm-mel" / "cell.json").read_text())
+    row = next(line for line in paired.splitlines() if line.startswith("| gmm-mel |")).split(" | ")
+    assert float(row[1]) == round(100 * (mel["eval_eer"] - cell["eval_eer"]), 1)
+    assert " to " in row[2] and row[3].endswith("%") and "| gmm-lfcc |" not in paired
+    # A cell finished before the intervals existed gets them from its stored scores when it is read back.
+    stale = {k: v for k, v in mel.items() if not k.endswith("_eer_ci")}
+    (out / "gmm-mel" / "cell.json").write_text(json.dumps(stale))
     # A second run resumes: the finished cell is read back, not trained again; its speed can be taken again.
     again = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_models.py"), "--corpus", str(corpus),
                             "--dev-real", str(dev_real), "--out", str(out), "--grid", str(grid), "--remeasure-speed"],
@@ -77,6 +86,8 @@ def test_compare_models_writes_the_table(tmp_path):
     assert again.returncode == 0 and "gmm fitted" not in again.stdout
     retimed = json.loads((out / "gmm-lfcc" / "cell.json").read_text())
     assert retimed["x_realtime_1core"] > 0 and retimed["dev_eer"] == cell["dev_eer"]
+    restored = json.loads((out / "gmm-mel" / "cell.json").read_text())
+    assert restored["eval_eer_ci"] == mel["eval_eer_ci"] and restored["test_eer_ci"] == mel["test_eer_ci"]
     # Running one cell keeps the whole grid's report: the other finished cell stays in the tables and fusions.
     one = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_models.py"), "--corpus", str(corpus),
                           "--dev-real", str(dev_real), "--out", str(out), "--grid", str(grid), "--cells", "gmm-mel"],
