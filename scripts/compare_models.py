@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_default_model import VALIDATION_SOURCE, corpus_rows, dev_real_rows, eer_by_group, with_split  # noqa: E402
 
 from fakescope.datasets.manifest import write_manifest  # noqa: E402
-from fakescope.evaluation.metrics import eer, eer_interval  # noqa: E402
+from fakescope.evaluation.metrics import EER_CI_RESAMPLES, eer, eer_interval  # noqa: E402
 from fakescope.evaluation.report import compare_rows, interval_text, split_scores  # noqa: E402
 from fakescope.evaluation.run import evaluate_checkpoint  # noqa: E402
 from fakescope.evaluation.scores import read_scores  # noqa: E402
@@ -179,14 +179,15 @@ def write_tables(rows: list[dict], out: Path, reference: str | None = None) -> N
         lines += ["", f"EER % per spoof family on {title} (all its bona fide trials against one family at a time):", ""]
         lines += ["| family | " + " | ".join(r["cell"] for r in rows) + " |", "|" + "---|" * (len(rows) + 1)]
         lines += [f"| {f} | " + " | ".join(pct(r[key].get(f, float("nan"))) for r in rows) + " |" for f in families]
-    if reference in {r["cell"] for r in rows} and len(rows) > 1:
+    paired = paired_rows(rows, out, reference) if reference in {r["cell"] for r in rows} else []
+    if paired:
         points = lambda v: f"{100 * v:+.1f}"  # noqa: E731
         lines += ["", f"Each cell against {reference}, paired on the same trials (EER points, cell less {reference}; "
-                  "95 % paired bootstrap interval; the share of 1,000 resamples where the cell is better). An interval "
-                  "that holds 0 is a gap the test sets cannot tell from chance:", "",
+                  f"95 % paired bootstrap interval; the share of {EER_CI_RESAMPLES:,} resamples where the cell is better). "
+                  "An interval that holds 0 is a gap the test sets cannot tell from chance:", "",
                   "| cell | corpus eval Δ | 95 % CI | better in | " + f"{TEST_SOURCE} Δ | 95 % CI | better in |",
                   "|---|---:|---|---:|---:|---|---:|"]
-        for p in paired_rows(rows, out, reference):
+        for p in paired:
             lines.append(f"| {p['cell']} | " + " | ".join(
                 f"{points(p[part]['difference'])} | {points(p[part]['difference_ci'][0])} to {points(p[part]['difference_ci'][1])} | "
                 f"{100 * p[part]['share_better']:.0f} %" for part in PARTS) + " |")
@@ -202,7 +203,9 @@ def write_tables(rows: list[dict], out: Path, reference: str | None = None) -> N
         lines += [f"| {r['members']} | {r['x_realtime_1core']:,} | {pct(r['dev_eer'])} | {pct(r['eval_eer'])} | {pct(r['test_eer'])} |"
                   for r in sorted(shown.values(), key=lambda r: r["dev_eer"])]
     write_text_atomic(out / "comparison.md", "\n".join(lines) + "\n")
-    flat = [{k: v for k, v in r.items() if not k.endswith("families")} for r in rows]
+    versus = {p["cell"]: {f"{part}_diff_vs_{reference}": p[part]["difference"] for part in PARTS}
+              | {f"{part}_diff_ci_vs_{reference}": p[part]["difference_ci"] for part in PARTS} for p in paired}
+    flat = [{k: v for k, v in r.items() if not k.endswith("families")} | versus.get(r["cell"], {}) for r in rows]
     fields = list(dict.fromkeys(k for r in flat for k in r))  # a resumed run mixes cells with and without intervals
     with atomic_path(out / "comparison.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
@@ -226,6 +229,8 @@ def main() -> int:
     unknown = sorted(set(args.cells or []) - set(grid["cells"]))
     if unknown:
         raise SystemExit(f"{args.grid}: no cell(s) {', '.join(unknown)}; it has: {', '.join(grid['cells'])}")
+    if grid.get("reference") and grid["reference"] not in grid["cells"]:
+        raise SystemExit(f"{args.grid}: the reference {grid['reference']!r} is not one of its cells: {', '.join(grid['cells'])}")
     corpus = corpus_rows(args.corpus)
     real = dev_real_rows(args.dev_real)
     rows = (with_split([r for r in corpus if r.split == "train"] + [r for r in real if r.source not in (TEST_SOURCE, VALIDATION_SOURCE)], "train")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from pytest import approx
 import soundfile as sf
 
 from fakescope.audio.synthetic import tone, voice_like
@@ -63,11 +64,13 @@ def test_compare_models_writes_the_table(tmp_path):
     assert cell["eval_eer"] < 0.2 and cell["test_eer"] < 0.2  # tones vs voices: separable
     assert set(cell["eval_families"]) == {"formant"} and set(cell["test_families"]) == {"fam"}
     table = (out / "comparison.md").read_text()
+    mel_gap = json.loads((out / "gmm-mel" / "cell.json").read_text())["eval_eer"] - cell["eval_eer"]
     assert "| gmm-lfcc |" in table and "speechresearch_msra EER % (95 % CI)" in table
     low, high = cell["test_eer_ci"]  # each held-out EER with its bootstrap interval, in the table too
     assert low <= cell["test_eer"] <= high and f"({100 * low:.1f}–{100 * high:.1f})" in table
     rows = list(csv.DictReader(open(out / "comparison.csv")))
     assert [r["cell"] for r in rows] == ["gmm-lfcc", "gmm-mel"]
+    assert rows[0]["eval_diff_vs_gmm-lfcc"] == "" and float(rows[1]["eval_diff_vs_gmm-lfcc"]) == approx(mel_gap)
     fusion = table.split("Score-level fusion")[1]
     assert "| gmm-lfcc + gmm-mel |" in fusion  # the only pair, ranked with the two single cells
     # The other cell against the reference, paired on the same trials: its EER gap with an interval around it.
@@ -99,3 +102,9 @@ def test_compare_models_writes_the_table(tmp_path):
                            "--dev-real", str(dev_real), "--out", str(out), "--grid", str(grid), "--cells", "gmm-mfcc"],
                           capture_output=True, text=True, timeout=300)
     assert typo.returncode != 0 and "no cell(s) gmm-mfcc" in typo.stderr
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(grid.read_text().replace("reference: gmm-lfcc", "reference: gmm-lcc"))
+    bad = subprocess.run([sys.executable, str(ROOT / "scripts" / "compare_models.py"), "--corpus", str(corpus),
+                          "--dev-real", str(dev_real), "--out", str(out), "--grid", str(wrong)],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode != 0 and "the reference 'gmm-lcc' is not one of its cells" in bad.stderr
