@@ -30,6 +30,9 @@ class VocoderSystem:
     family: str
     splits: tuple[str, ...]
     packages: tuple[str, ...]
+    # The highest frequency its output can hold, where that is below the recording's own (None): a corpus whose
+    # common band reaches above it would tell this system's spoofs by their empty top band.
+    band_hz: float | None = None
     # An added system is drawn after the balanced share of the others, from its own random stream: adding it
     # left every earlier utterance of the corpus as it was (the eval split included), and it puts its share of
     # spoofs on top of a split's balance (training weights the classes).
@@ -44,7 +47,7 @@ VOCODER_SYSTEMS: tuple[VocoderSystem, ...] = (
     VocoderSystem("S05", "world", "vocoder", ("train", "dev", "eval"), ()),
     VocoderSystem("S06", "griffin-lim", "vocoder", ("train", "dev", "eval"), ()),
     VocoderSystem("S10", "lpc", "vocoder", ("eval",), ()),
-    VocoderSystem("S11", "codec2", "vocoder", ("eval",), ("codec2",)),
+    VocoderSystem("S11", "codec2", "vocoder", ("eval",), ("codec2",), band_hz=4000.0),  # 8-kHz audio by design
     # A neural vocoder in training: without one, copy synthesis taught only WORLD's and Griffin-Lim's excitation.
     VocoderSystem("S12", "hifigan", "neural-vocoder", ("train", "dev", "eval"), (), added=True),
 )
