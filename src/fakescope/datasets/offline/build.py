@@ -56,8 +56,9 @@ def build_corpus(*, out_dir: str | os.PathLike, size: str = "tiny", seed: int = 
     equalise: apply the channel equalisation (off only to measure the shortcuts it removes).
     fetch: download missing Debian data packages into `cache_dir` with apt-get download + dpkg -x.
     band_hz: the upper edge of the equaliser's common band (3.8 kHz by default; up to just below 8 kHz keeps the
-    band above 4 kHz, where today's neural fakes differ most, at the cost of the 8-kHz sources' share of the
-    band). A spoof system whose output stops below it (codec2) is left out and recorded in corpus.json.
+    band above 4 kHz, where today's neural fakes differ most; the 8-kHz bona fide sources keep their 4-kHz band,
+    and so do the spoofs that take on their coding). A spoof system whose output stops below it (codec2) is left
+    out and recorded in corpus.json.
     Raises MissingPackageError naming the package to install when something is missing and not allowed to be.
     """
     started = time.monotonic()
