@@ -145,16 +145,10 @@ def paired_rows(rows: list[dict], out: Path, reference: str) -> list[dict]:
     """Every other cell against `reference` on the same eval and test trials: the EER difference (cell less
     reference, in EER units) with its paired bootstrap interval (report.compare_rows), so that a gap can be told
     from the noise of a few hundred trials."""
-    results = []
-    for r in rows:
-        if r["cell"] == reference:
-            continue
-        row = {"cell": r["cell"]}
-        for part in PARTS:
-            mine, theirs = (read_scores(out / c / part / "scores.csv") for c in (r["cell"], reference))
-            row[part] = compare_rows(mine, theirs, where=str(out / reference / part / "scores.csv"))
-        results.append(row)
-    return results
+    theirs = {part: read_scores(out / reference / part / "scores.csv") for part in PARTS}
+    return [{"cell": r["cell"]} | {part: compare_rows(read_scores(out / r["cell"] / part / "scores.csv"), theirs[part],
+                                                      where=str(out / reference / part / "scores.csv")) for part in PARTS}
+            for r in rows if r["cell"] != reference]
 
 
 def write_tables(rows: list[dict], out: Path, reference: str | None = None) -> None:
