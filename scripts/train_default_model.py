@@ -22,6 +22,9 @@ on the same rows and config, and evaluates again only where its report is missin
     .venv/bin/python scripts/train_default_model.py --corpus corpus-full --dev-real ../shared/data/dev-real \
         --out runs/default --loso-corpus-train 2000 --launder-copies 2 \
         --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir   # the shipped recipe
+With `--extra-corpus DIR` the train split of another build (the same corpus at another `--band-hz`) joins
+training, and `--dev-real-repeats N` gives dev-real's training rows weight N beside it (docs/MODEL_CARD.md, "the
+corpus's band, measured": both bands with dev-real weighted 4 is the next recipe to run).
 """
 
 from __future__ import annotations
@@ -59,6 +62,22 @@ def corpus_rows(corpus: Path) -> list[ManifestRow]:
         row.source = f"corpus:{row.source}"
         rows.append(row)
     return rows
+
+
+def extra_corpus_rows(corpus: Path) -> list[ManifestRow]:
+    """The train split of another build of the corpus (another `--band-hz`), ids prefixed with its folder's name:
+    its utterances are the same as the main build's, so their ids would collide."""
+    rows = [row for row in corpus_rows(corpus) if row.split == "train"]
+    for row in rows:
+        row.utt_id = f"{corpus.name}:{row.utt_id}"
+    return rows
+
+
+def repeated(rows: list[ManifestRow], times: int) -> list[ManifestRow]:
+    """Each row `times` times, the repeats with their own ids (so each gets its own laundered copies). For the SVM a
+    repeated row is a row of weight `times` (its bound on the dual coefficients adds up)."""
+    return rows + [ManifestRow(**{**row.__dict__, "utt_id": f"{row.utt_id}~r{k}", "extra": dict(row.extra)})
+                   for k in range(2, times + 1) for row in rows]
 
 
 def dev_real_rows(root: Path) -> list[ManifestRow]:
@@ -195,11 +214,24 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes for laundering")
     parser.add_argument("--leave-out-system", action="append", default=[], metavar="ID",
                         help="a corpus system (e.g. S12) kept out of training; dev and eval keep it (repeatable)")
+    parser.add_argument("--extra-corpus", action="append", default=[], type=Path, metavar="DIR",
+                        help="another build of the corpus (e.g. --band-hz 7600) whose train split joins training; dev "
+                             "and eval stay --corpus's (repeatable)")
+    parser.add_argument("--dev-real-repeats", type=int, default=1, metavar="N",
+                        help="dev-real's training rows enter N times, each with its own laundered copies: their weight "
+                             "beside a larger corpus")
     args = parser.parse_args()
+    if args.dev_real_repeats < 1:
+        raise SystemExit(f"--dev-real-repeats must be >= 1, got {args.dev_real_repeats}")
 
     corpus = corpus_rows(args.corpus)
     real = dev_real_rows(args.dev_real)
-    corpus_train = without_systems([r for r in corpus if r.split == "train"], args.leave_out_system)
+    extra = [row for folder in args.extra_corpus for row in extra_corpus_rows(folder)]
+    corpus_train = without_systems([r for r in corpus if r.split == "train"] + extra, args.leave_out_system)
+
+    def real_train(left_out: tuple[str, ...]) -> list[ManifestRow]:
+        return repeated([r for r in real if r.source not in left_out], args.dev_real_repeats)
+
     corpus_dev = [r for r in corpus if r.split == "dev"]
     corpus_eval = [r for r in corpus if r.split == "eval"]
     validation = [r for r in real if r.source == VALIDATION_SOURCE]
@@ -208,7 +240,7 @@ def main() -> int:
         # Every run's training rows are a subset of the final model's, so one laundering serves them all.
         resources = ResourceConfig(noise_dir=str(args.noise_dir) if args.noise_dir else None,
                                    rir_dir=str(args.rir_dir) if args.rir_dir else None)
-        laundered = laundered_copies(corpus_train + [r for r in real if r.source != VALIDATION_SOURCE],
+        laundered = laundered_copies(corpus_train + real_train((VALIDATION_SOURCE,)),
                                      args.out / "laundered", attack=args.launder_attack, copies=args.launder_copies,
                                      seed=args.launder_seed, resources=resources, workers=args.workers)
 
@@ -217,7 +249,7 @@ def main() -> int:
 
     summaries = []
     if args.what in ("final", "all"):
-        train_rows = with_laundered(corpus_train + [r for r in real if r.source != VALIDATION_SOURCE])
+        train_rows = with_laundered(corpus_train + real_train((VALIDATION_SOURCE,)))
         summaries.append(run("final", args.out, args.config, train_rows, corpus_dev + validation, corpus_eval + validation, {}))
     if args.what in ("loso", "all"):
         sources = sorted({r.source for r in real} - {VALIDATION_SOURCE})
@@ -228,7 +260,7 @@ def main() -> int:
             bonafide = sum(1 for r in real if r.source == source and r.label == "bonafide")
             if bonafide < MIN_BONAFIDE_FOR_LOSO:
                 continue
-            train_rows = with_laundered(subset + [r for r in real if r.source not in (source, VALIDATION_SOURCE)])
+            train_rows = with_laundered(subset + real_train((source, VALIDATION_SOURCE)))
             test_rows = [r for r in real if r.source == source]
             summaries.append(run(f"loso-{source}", args.out, args.config, train_rows, corpus_dev + validation, test_rows,
                                  {"train.epochs": args.loso_epochs}))

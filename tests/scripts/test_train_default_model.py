@@ -147,3 +147,27 @@ def test_a_left_out_system_leaves_training_only():
     kept = script.without_systems(rows, ["S12"])
     assert [r.utt_id for r in kept] == ["u0", "u2"]
     assert script.without_systems(rows, []) == rows
+
+
+def test_an_extra_corpus_build_joins_training_under_its_own_ids(tmp_path):
+    script = _script()
+    build = tmp_path / "corpus-7600"
+    build.mkdir()
+    (build / "manifest.csv").write_text(
+        "utt_id,path,label,speaker,attack,source,split,duration_s\n"
+        "FS_T_1,flac/train/1.flac,bonafide,a,-,pkg,train,1.0\n"
+        "FS_D_1,flac/dev/1.flac,spoof,b,S01,pkg,dev,1.0\n")
+    rows = script.extra_corpus_rows(build)
+    assert [r.utt_id for r in rows] == ["corpus-7600:FS_T_1"]  # train only; ids apart from the main build's
+    assert rows[0].source == "corpus:pkg" and rows[0].path == str((build / "flac/train/1.flac").resolve())
+
+
+def test_repeated_rows_keep_their_content_under_new_ids():
+    script = _script()
+    rows = [ManifestRow(utt_id=f"dr{i}", path=f"{i}.flac", label="bonafide", speaker="s", attack="-", source="x",
+                        split="-", extra={"attack_type": "none"}) for i in range(2)]
+    assert script.repeated(rows, 1) == rows
+    out = script.repeated(rows, 3)
+    assert [r.utt_id for r in out] == ["dr0", "dr1", "dr0~r2", "dr1~r2", "dr0~r3", "dr1~r3"]
+    assert [r.path for r in out] == ["0.flac", "1.flac"] * 3 and out[2].extra == rows[0].extra
+    assert out[2].extra is not rows[0].extra  # a copy, not a shared dict
