@@ -76,8 +76,7 @@ def extra_corpus_rows(corpus: Path) -> list[ManifestRow]:
 def repeated(rows: list[ManifestRow], times: int) -> list[ManifestRow]:
     """Each row `times` times, the repeats with their own ids (so each gets its own laundered copies). For the SVM a
     repeated row is a row of weight `times` (its bound on the dual coefficients adds up)."""
-    return rows + [ManifestRow(**{**row.__dict__, "utt_id": f"{row.utt_id}~r{k}", "extra": dict(row.extra)})
-                   for k in range(2, times + 1) for row in rows]
+    return rows + [copied(row, utt_id=f"{row.utt_id}~r{k}") for k in range(2, times + 1) for row in rows]
 
 
 def dev_real_rows(root: Path) -> list[ManifestRow]:
@@ -93,8 +92,13 @@ def dev_real_rows(root: Path) -> list[ManifestRow]:
     return rows
 
 
+def copied(row: ManifestRow, **changes) -> ManifestRow:
+    """A copy of `row` with `changes`, its `extra` a dict of its own."""
+    return ManifestRow(**{**row.__dict__, "extra": dict(row.extra), **changes})
+
+
 def with_split(rows: list[ManifestRow], split: str) -> list[ManifestRow]:
-    return [ManifestRow(**{**row.__dict__, "split": split, "extra": dict(row.extra)}) for row in rows]
+    return [copied(row, split=split) for row in rows]
 
 
 def laundered_copies(rows: list[ManifestRow], out: Path, *, attack: str, copies: int, seed: int,
