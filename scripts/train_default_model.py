@@ -23,8 +23,8 @@ on the same rows and config, and evaluates again only where its report is missin
         --out runs/default --loso-corpus-train 2000 --launder-copies 2 \
         --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir   # the shipped recipe
 With `--extra-corpus DIR` the train split of another build (the same corpus at another `--band-hz`) joins
-training, and `--dev-real-repeats N` gives dev-real's training rows weight N beside it (docs/MODEL_CARD.md, "the
-corpus's band, measured": both bands with dev-real weighted 4 is the next recipe to run).
+training, and `--dev-real-repeats N` gives dev-real's training rows weight N beside it (docs/MODEL_CARD.md, "The
+recipe on both corpus bands": both bands with dev-real weighted 4, measured).
 """
 
 from __future__ import annotations
