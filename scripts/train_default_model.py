@@ -23,8 +23,9 @@ on the same rows and config, and evaluates again only where its report is missin
         --out runs/default --loso-corpus-train 2000 --launder-copies 2 \
         --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir   # the shipped recipe
 With `--extra-corpus DIR` the train split of another build (the same corpus at another `--band-hz`) joins
-training, and `--dev-real-repeats N` gives dev-real's training rows weight N beside it (docs/MODEL_CARD.md, "The
-recipe on both corpus bands": both bands with dev-real weighted 4, measured).
+training (`--no-extra-corpus-copies`: without laundered copies of its rows), and `--dev-real-repeats N` gives
+dev-real's training rows weight N beside it (docs/MODEL_CARD.md, "The recipe on both corpus bands": both bands
+with dev-real weighted 4, measured).
 """
 
 from __future__ import annotations
@@ -71,6 +72,16 @@ def extra_corpus_rows(corpus: Path) -> list[ManifestRow]:
     for row in rows:
         row.utt_id = f"{corpus.name}:{row.utt_id}"
     return rows
+
+
+def rows_to_launder(train_rows: list[ManifestRow], extra: list[ManifestRow], *, extra_copies: bool) -> list[ManifestRow]:
+    """The training rows that get laundered copies: all of them, or all but the extra builds' (their clean rows
+    still train). The extra build's copies can be what costs the main build's eval (docs/MODEL_CARD.md, "The recipe
+    on both corpus bands")."""
+    if extra_copies:
+        return train_rows
+    left_out = {row.utt_id for row in extra}
+    return [row for row in train_rows if row.utt_id not in left_out]
 
 
 def repeated(rows: list[ManifestRow], times: int) -> list[ManifestRow]:
@@ -221,6 +232,8 @@ def main() -> int:
     parser.add_argument("--extra-corpus", action="append", default=[], type=Path, metavar="DIR",
                         help="another build of the corpus (e.g. --band-hz 7600) whose train split joins training; dev "
                              "and eval stay --corpus's (repeatable)")
+    parser.add_argument("--extra-corpus-copies", action=argparse.BooleanOptionalAction, default=True,
+                        help="launder the --extra-corpus rows too (--no-extra-corpus-copies: they train clean only)")
     parser.add_argument("--dev-real-repeats", type=int, default=1, metavar="N",
                         help="dev-real's training rows enter N times, each with its own laundered copies: their weight "
                              "beside a larger corpus")
@@ -244,7 +257,9 @@ def main() -> int:
         # Every run's training rows are a subset of the final model's, so one laundering serves them all.
         resources = ResourceConfig(noise_dir=str(args.noise_dir) if args.noise_dir else None,
                                    rir_dir=str(args.rir_dir) if args.rir_dir else None)
-        laundered = laundered_copies(corpus_train + real_train((VALIDATION_SOURCE,)),
+        to_launder = rows_to_launder(corpus_train + real_train((VALIDATION_SOURCE,)), extra,
+                                     extra_copies=args.extra_corpus_copies)
+        laundered = laundered_copies(to_launder,
                                      args.out / "laundered", attack=args.launder_attack, copies=args.launder_copies,
                                      seed=args.launder_seed, resources=resources, workers=args.workers)
 

@@ -162,6 +162,18 @@ def test_an_extra_corpus_build_joins_training_under_its_own_ids(tmp_path):
     assert rows[0].source == "corpus:pkg" and rows[0].path == str((build / "flac/train/1.flac").resolve())
 
 
+def test_an_extra_build_can_train_without_laundered_copies():
+    script = _script()
+    main = [ManifestRow(utt_id="FS_T_1", path="1.flac", label="bonafide", speaker="s", attack="-", source="corpus:x",
+                        split="train")]
+    extra = [ManifestRow(utt_id="c7600:FS_T_1", path="w1.flac", label="bonafide", speaker="s", attack="-",
+                         source="corpus:x", split="train")]
+    real = [ManifestRow(utt_id="dr0", path="r.flac", label="spoof", speaker="s", attack="a", source="y", split="-")]
+    rows = main + extra + real
+    assert script.rows_to_launder(rows, extra, extra_copies=True) == rows
+    assert [r.utt_id for r in script.rows_to_launder(rows, extra, extra_copies=False)] == ["FS_T_1", "dr0"]
+
+
 def test_repeated_rows_keep_their_content_under_new_ids():
     script = _script()
     rows = [ManifestRow(utt_id=f"dr{i}", path=f"{i}.flac", label="bonafide", speaker="s", attack="-", source="x",
