@@ -252,14 +252,13 @@ def main() -> int:
     corpus_dev = [r for r in corpus if r.split == "dev"]
     corpus_eval = [r for r in corpus if r.split == "eval"]
     validation = [r for r in real if r.source == VALIDATION_SOURCE]
+    final_train = corpus_train + real_train((VALIDATION_SOURCE,))
     laundered: dict[str, list[ManifestRow]] = {}
     if args.launder_copies:
         # Every run's training rows are a subset of the final model's, so one laundering serves them all.
         resources = ResourceConfig(noise_dir=str(args.noise_dir) if args.noise_dir else None,
                                    rir_dir=str(args.rir_dir) if args.rir_dir else None)
-        to_launder = rows_to_launder(corpus_train + real_train((VALIDATION_SOURCE,)), extra,
-                                     extra_copies=args.extra_corpus_copies)
-        laundered = laundered_copies(to_launder,
+        laundered = laundered_copies(rows_to_launder(final_train, extra, extra_copies=args.extra_corpus_copies),
                                      args.out / "laundered", attack=args.launder_attack, copies=args.launder_copies,
                                      seed=args.launder_seed, resources=resources, workers=args.workers)
 
@@ -268,7 +267,7 @@ def main() -> int:
 
     summaries = []
     if args.what in ("final", "all"):
-        train_rows = with_laundered(corpus_train + real_train((VALIDATION_SOURCE,)))
+        train_rows = with_laundered(final_train)
         summaries.append(run("final", args.out, args.config, train_rows, corpus_dev + validation, corpus_eval + validation, {}))
     if args.what in ("loso", "all"):
         sources = sorted({r.source for r in real} - {VALIDATION_SOURCE})
