@@ -23,9 +23,10 @@ on the same rows and config, and evaluates again only where its report is missin
         --out runs/default --loso-corpus-train 2000 --launder-copies 2 \
         --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir   # the shipped recipe
 With `--extra-corpus DIR` the train split of another build (the same corpus at another `--band-hz`) joins
-training (`--no-extra-corpus-copies`: without laundered copies of its rows), and `--dev-real-repeats N` gives
-dev-real's training rows weight N beside it (docs/MODEL_CARD.md, "The recipe on both corpus bands": both bands
-with dev-real weighted 4, measured).
+training (`--no-extra-corpus-copies`: without laundered copies of its rows; `--extra-corpus-dev`: its dev split
+joins dev, so the threshold and calibration fit both bands), and `--dev-real-repeats N` gives dev-real's training
+rows weight N beside it (docs/MODEL_CARD.md, "The recipe on both corpus bands": both bands with dev-real weighted
+4, measured).
 """
 
 from __future__ import annotations
@@ -65,10 +66,10 @@ def corpus_rows(corpus: Path) -> list[ManifestRow]:
     return rows
 
 
-def extra_corpus_rows(corpus: Path) -> list[ManifestRow]:
-    """The train split of another build of the corpus (another `--band-hz`), ids prefixed with its folder's name:
-    its utterances are the same as the main build's, so their ids would collide."""
-    rows = [row for row in corpus_rows(corpus) if row.split == "train"]
+def extra_corpus_rows(corpus: Path, split: str = "train") -> list[ManifestRow]:
+    """One split of another build of the corpus (another `--band-hz`), ids prefixed with its folder's name: its
+    utterances are the same as the main build's, so their ids would collide."""
+    rows = [row for row in corpus_rows(corpus) if row.split == split]
     for row in rows:
         row.utt_id = f"{corpus.name}:{row.utt_id}"
     return rows
@@ -230,8 +231,11 @@ def main() -> int:
     parser.add_argument("--leave-out-system", action="append", default=[], metavar="ID",
                         help="a corpus system (e.g. S12) kept out of training; dev and eval keep it (repeatable)")
     parser.add_argument("--extra-corpus", action="append", default=[], type=Path, metavar="DIR",
-                        help="another build of the corpus (e.g. --band-hz 7600) whose train split joins training; dev "
-                             "and eval stay --corpus's (repeatable)")
+                        help="another build of the corpus (e.g. --band-hz 7600) whose train split joins training; eval "
+                             "stays --corpus's, and so does dev unless --extra-corpus-dev (repeatable)")
+    parser.add_argument("--extra-corpus-dev", action=argparse.BooleanOptionalAction, default=False,
+                        help="the --extra-corpus builds' dev split joins dev: the threshold and calibration then fit "
+                             "every band the model trains on, not only --corpus's")
     parser.add_argument("--extra-corpus-copies", action=argparse.BooleanOptionalAction, default=True,
                         help="launder the --extra-corpus rows too (--no-extra-corpus-copies: they train clean only)")
     parser.add_argument("--dev-real-repeats", type=int, default=1, metavar="N",
@@ -250,6 +254,8 @@ def main() -> int:
         return repeated([r for r in real if r.source not in left_out], args.dev_real_repeats)
 
     corpus_dev = [r for r in corpus if r.split == "dev"]
+    if args.extra_corpus_dev:
+        corpus_dev += [row for folder in args.extra_corpus for row in extra_corpus_rows(folder, "dev")]
     corpus_eval = [r for r in corpus if r.split == "eval"]
     validation = [r for r in real if r.source == VALIDATION_SOURCE]
     final_train = corpus_train + real_train((VALIDATION_SOURCE,))

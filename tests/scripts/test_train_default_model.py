@@ -160,6 +160,39 @@ def test_an_extra_corpus_build_joins_training_under_its_own_ids(tmp_path):
     rows = script.extra_corpus_rows(build)
     assert [r.utt_id for r in rows] == ["corpus-7600:FS_T_1"]  # train only; ids apart from the main build's
     assert rows[0].source == "corpus:pkg" and rows[0].path == str((build / "flac/train/1.flac").resolve())
+    assert [r.utt_id for r in script.extra_corpus_rows(build, "dev")] == ["corpus-7600:FS_D_1"]
+
+
+def test_an_extra_builds_dev_split_joins_dev_only_when_asked(tmp_path, monkeypatch):
+    """--extra-corpus-dev: threshold and calibration on every band the model trains on; eval stays the main build's."""
+    script = _script()
+    header = "utt_id,path,label,speaker,attack,source,split,duration_s\n"
+    for name in ("corpus", "corpus-7600"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.csv").write_text(header + "".join(
+            f"FS_{s[0].upper()}_{k},flac/{s}/{k}.flac,{label},a,{attack},pkg,{s},1.0\n"
+            for s in ("train", "dev", "eval") for k, (label, attack) in enumerate([("bonafide", "-"), ("spoof", "S01")])))
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "labels.csv").write_text(
+        "path,label,source,family,generator,attack_type,duration_s\n"
+        "v0.flac,bonafide,vits_demo,-,-,none,1.0\nv1.flac,spoof,vits_demo,vits,vits,tts,1.0\n")
+    seen = {}
+
+    def fake_run(name, out, config_path, train_rows, dev_rows, test_rows, overrides):
+        seen[name] = ([r.utt_id for r in train_rows], [r.utt_id for r in dev_rows], [r.utt_id for r in test_rows])
+        return {"run": name, "checkpoint": "-", "best_dev_eer": 0.0, "epochs_run": 1, "seconds": 0.0,
+                "test_eer": None, "test_n": len(test_rows)}
+
+    monkeypatch.setattr(script, "run", fake_run)
+    args = ["x", "--corpus", str(tmp_path / "corpus"), "--extra-corpus", str(tmp_path / "corpus-7600"),
+            "--dev-real", str(tmp_path / "real"), "--out", str(tmp_path / "out"), "--what", "final"]
+    for flag, extra_dev in (([], []), (["--extra-corpus-dev"], ["corpus-7600:FS_D_0", "corpus-7600:FS_D_1"])):
+        monkeypatch.setattr("sys.argv", args + flag)
+        assert script.main() == 0
+        train, dev, test = seen["final"]
+        assert train == ["FS_T_0", "FS_T_1", "corpus-7600:FS_T_0", "corpus-7600:FS_T_1"]
+        assert dev == ["FS_D_0", "FS_D_1", *extra_dev, "dr00000", "dr00001"]
+        assert test == ["FS_E_0", "FS_E_1", "dr00000", "dr00001"]
 
 
 def test_an_extra_build_can_train_without_laundered_copies():
