@@ -174,6 +174,7 @@ def finished_summary(folder: Path, config, manifest_text: str) -> dict | None:
     restarted after an interruption, or rerun with other LOSO settings, reuses its finished runs instead.
     """
     summary = folder / "summary.json"
+    config.resolve_frontend_rate()  # as training saved it
     try:
         same_rows = (folder / "manifest.csv").read_text(encoding="utf-8") == manifest_text
         same_config = load_config(folder / "config.yaml").to_dict() == config.to_dict()

@@ -103,6 +103,7 @@ def test_a_finished_run_is_reused_and_a_changed_one_is_trained_again(tmp_path, m
     def fake_train(config, *, out_dir, **_):
         calls["train"] += 1
         out = Path(out_dir)
+        config.resolve_frontend_rate()  # as the training loop does before saving
         save_config(config, out / "config.yaml")
         (out / "model.safetensors").write_bytes(b"weights")
         result = TrainResult(out_dir=str(out), checkpoint=str(out / "model.safetensors"), best_epoch=1,

@@ -81,6 +81,20 @@ def _write(path: Path, samples: np.ndarray) -> Path:
     return path
 
 
+def test_the_frontend_takes_the_data_rate_unless_it_names_an_agreeing_one():
+    config = load_config(overrides={"data.manifest": "m.csv", "frontend.name": "lfcc"})
+    assert "sample_rate" not in config.frontend
+    config.resolve_frontend_rate()
+    config.resolve_frontend_rate()  # idempotent: a resolved config compares equal to the one training saved
+    assert config.frontend["sample_rate"] == 16000
+    clash = load_config(overrides={"data.manifest": "m.csv", "frontend.name": "lfcc", "frontend.sample_rate": 8000})
+    with pytest.raises(ParameterError, match="frontend.sample_rate 8000 differs from data.sample_rate 16000"):
+        clash.resolve_frontend_rate()
+    images = load_config(overrides={"data.image_dirs": {"train": "t", "dev": "d"}, "model.name": "seed_cnn"})
+    images.resolve_frontend_rate()
+    assert "sample_rate" not in (images.frontend or {})
+
+
 def test_crops_are_fixed_length_repeat_padded_and_deterministic(tmp_path):
     ramp = np.linspace(-0.5, 0.5, 1000)
     items = [Item(_write(tmp_path / "short.wav", ramp[:300]), 1, "short"), Item(_write(tmp_path / "long.wav", ramp), 0, "long")]

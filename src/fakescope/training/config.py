@@ -112,6 +112,16 @@ class ExperimentConfig:
         if not self.data.image_mode and (not self.frontend or "name" not in self.frontend):
             raise ParameterError("audio mode needs a frontend with a name (see `fakescope list`)")
 
+    def resolve_frontend_rate(self) -> None:
+        """Give the front-end the data's sample rate unless it names its own (which must agree). Training does
+        this before saving the config, so a config compared with a saved one must be resolved first."""
+        if self.frontend is None or self.data.image_mode:
+            return
+        self.frontend.setdefault("sample_rate", self.data.sample_rate)
+        if int(self.frontend["sample_rate"]) != self.data.sample_rate:
+            raise ParameterError(f"frontend.sample_rate {self.frontend['sample_rate']} differs from data.sample_rate "
+                                 f"{self.data.sample_rate}")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

@@ -136,10 +136,7 @@ class _Run:
     def setup(self) -> None:
         config, runtime = self.config, self.runtime
         torch.manual_seed(config.train.seed + runtime.rank)
-        if config.frontend is not None and not config.data.image_mode:
-            config.frontend.setdefault("sample_rate", config.data.sample_rate)
-            if int(config.frontend["sample_rate"]) != config.data.sample_rate:
-                raise ParameterError(f"frontend.sample_rate {config.frontend['sample_rate']} differs from data.sample_rate {config.data.sample_rate}")
+        config.resolve_frontend_rate()
         self.train_set, self.dev_set, dev_items, self.input_spec = _datasets(config, runtime, self.show)
         _check_classes("train", self.train_set.items)
         _check_classes("dev", dev_items)
