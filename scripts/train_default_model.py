@@ -18,15 +18,16 @@ dev-real source scored by a model that never trained on it (the LOSO folds and t
 A rerun into the same OUT (after an interruption, or with other LOSO settings) reuses every run that finished
 on the same rows and config, and evaluates again only where its report is missing.
 
-    fakescope corpus build --out corpus-full --size full --seed 0   # the shipped model trains on the full build
-    .venv/bin/python scripts/train_default_model.py --corpus corpus-full --dev-real ../shared/data/dev-real \
-        --out runs/default --loso-corpus-train 2000 --launder-copies 2 \
+    fakescope corpus build --out corpus-full --size full --seed 0   # the shipped model trains on the full build,
+    fakescope corpus build --out corpus-full-7600 --size full --band-hz 7600 --seed 0   # at both bands
+    .venv/bin/python scripts/train_default_model.py --corpus corpus-full --extra-corpus corpus-full-7600 \
+        --no-extra-corpus-copies --extra-corpus-dev --dev-real-repeats 4 --dev-real ../shared/data/dev-real \
+        --out runs/default --loso-corpus-train 4000 --launder-copies 2 --leave-out-system S12 \
         --noise-dir ../shared/data/noise --rir-dir ../shared/data/rir   # the shipped recipe
 With `--extra-corpus DIR` the train split of another build (the same corpus at another `--band-hz`) joins
 training (`--no-extra-corpus-copies`: without laundered copies of its rows; `--extra-corpus-dev`: its dev split
 joins dev, so the threshold and calibration fit both bands), and `--dev-real-repeats N` gives dev-real's training
-rows weight N beside it (docs/MODEL_CARD.md, "The recipe on both corpus bands": both bands with dev-real weighted
-4, measured).
+rows weight N beside it (docs/MODEL_CARD.md: the top, and "The recipe on both corpus bands").
 """
 
 from __future__ import annotations
