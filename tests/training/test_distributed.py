@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -24,15 +25,31 @@ with open({out!r} + "-rank" + os.environ["RANK"], "w") as handle:
 """
 
 
+# Now and then one of the two CPU (Gloo) processes dies in native code with "terminate called without an
+# active exception" (SIGABRT), although the ranks leave through a barrier and destroy_process_group
+# (Runtime.close). Seen in CI before and after that barrier was added; not reproduced in 100 local runs, some
+# beside a CPU hog, so where it aborts is not known yet: PYTHONFAULTHANDLER makes the next one print its
+# Python stacks. One rerun on that exact signature keeps the test about our code; any other failure, or the
+# abort twice in a row, still fails it.
+TEARDOWN_ABORT = "terminate called without an active exception"
+
+
+def _torchrun(script, out):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONFAULTHANDLER": "1"}  # a native abort prints Python stacks
+    shutil.rmtree(out, ignore_errors=True)
+    return subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script)],
+        capture_output=True, text=True, timeout=240, env=env,
+    )
+
+
 def test_torchrun_two_processes(tmp_path, tiny_manifest):
     out = tmp_path / "ddp"
     script = tmp_path / "run.py"
     script.write_text(textwrap.dedent(SCRIPT.format(manifest=str(tiny_manifest), out=str(out))))
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", str(script)],
-        capture_output=True, text=True, timeout=240, env=env,
-    )
+    done = _torchrun(script, out)
+    if done.returncode != 0 and TEARDOWN_ABORT in done.stderr:
+        done = _torchrun(script, out)
     assert done.returncode == 0, done.stderr[:3000] + "\n...\n" + done.stderr[-1500:]
     results = [(tmp_path / f"ddp-rank{rank}").read_text() for rank in (0, 1)]
     assert results[0] == results[1] and results[0].startswith("1 ")  # both ranks saw the same gathered dev EER
