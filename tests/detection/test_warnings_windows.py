@@ -53,6 +53,15 @@ def test_music_like_continuous_sound():
     assert "music_like" in codes(Audio(chord.astype(np.float32)[np.newaxis], 16000))
 
 
+def test_speech_in_steady_noise_is_not_music_like(rng):
+    """A noise floor 15 dB under the speech fills its pauses (no 15-dB dips); its syllables still spread the levels."""
+    speech = voice_like(seconds=5.0, rng=rng).samples[0]
+    floor = rng.standard_normal(speech.size).astype(np.float32)
+    floor *= np.sqrt(np.mean(speech**2) / np.mean(floor**2)) * 10 ** (-15 / 20)
+    assert "music_like" not in codes(Audio((speech + floor)[np.newaxis], 16000))
+    assert "music_like" in codes(Audio(floor[np.newaxis], 16000))  # the steady floor alone is background sound
+
+
 def test_windows_cover_the_whole_signal():
     samples = np.arange(16000 * 9, dtype=np.float32)
     windows, starts = split_windows(samples, 16000, WindowPlan())
