@@ -47,6 +47,17 @@ def test_telephone_band_and_upsampled_source(rng):
     assert "upsampled" not in codes(wideband)
 
 
+def test_the_bandwidth_is_the_same_computed_in_blocks(rng, monkeypatch):
+    """The long-term spectrum is summed block by block (memory); any block size gives the same band edge."""
+    from fakescope.detection import warnings
+
+    speech = voice_like(seconds=3.0, rng=rng).samples[0]
+    band = signal.sosfiltfilt(signal.butter(8, 5000, fs=16000, output="sos"), speech).astype(np.float32)
+    whole = effective_bandwidth_hz(band, 16000)
+    monkeypatch.setattr(warnings, "SPECTRUM_BLOCK_FRAMES", 7)  # 187 frames: 27 blocks, the last one short
+    assert effective_bandwidth_hz(band, 16000) == whole and 4500 < whole < 6500
+
+
 def test_music_like_continuous_sound():
     t = np.arange(16000 * 5) / 16000
     chord = sum(np.sin(2 * np.pi * f * t) for f in (220, 277, 330, 440)) * 0.1

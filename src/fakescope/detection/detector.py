@@ -126,7 +126,7 @@ class Detector:
         warnings = audio_warnings(native)
         audio = self.prepare(native)
         windows, starts = split_windows(audio.samples[0], self.sample_rate, self.plan)
-        scores = self.score_windows(windows.astype(np.float32))
+        scores = self.score_windows(windows.astype(np.float32, copy=False))
         p_fakes = self.calibration.p_fake(scores)
         ends = np.minimum(starts + self.plan.window_s, audio.duration_s)
         timeline = [WindowScore(float(s), float(e), float(sc), float(p)) for s, e, sc, p in zip(starts, ends, scores, p_fakes)]

@@ -17,6 +17,7 @@ CLIP_LEVEL = 0.999
 CLIP_SHARE = 0.001
 FRAME_S = 0.025
 BANDWIDTH_FLOOR_DB = 50.0  # the band edge is where the long-term spectrum falls this far below its peak
+SPECTRUM_BLOCK_FRAMES = 4096
 MUSIC_MAX_LEVEL_SPREAD_DB = 7.0  # speech's frame levels spread wider: syllables against pauses
 
 
@@ -36,8 +37,13 @@ def effective_bandwidth_hz(samples: np.ndarray, sample_rate: int) -> float:
     n_fft = 1 << int(np.ceil(np.log2(max(sample_rate * 0.032, 64))))
     if len(samples) < n_fft:
         samples = np.pad(samples, (0, n_fft - len(samples)))
-    frames = np.lib.stride_tricks.sliding_window_view(samples, n_fft)[:: n_fft // 2]
-    spectrum = np.mean(np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=-1)) ** 2, axis=0)
+    frames = np.lib.stride_tricks.sliding_window_view(samples, n_fft)[:: n_fft // 2]  # a view: no copy
+    window = np.hanning(n_fft)
+    spectrum = np.zeros(n_fft // 2 + 1)
+    for start in range(0, len(frames), SPECTRUM_BLOCK_FRAMES):  # in blocks: an hour at 48 kHz would need GBs at once
+        block = frames[start : start + SPECTRUM_BLOCK_FRAMES]
+        spectrum += np.sum(np.abs(np.fft.rfft(block * window, axis=-1)) ** 2, axis=0)
+    spectrum /= len(frames)
     level_db = 10 * np.log10(spectrum + 1e-20)
     above = np.nonzero(level_db > level_db.max() - BANDWIDTH_FLOOR_DB)[0]
     return float(above[-1] * sample_rate / n_fft) if above.size else 0.0
