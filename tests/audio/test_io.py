@@ -191,3 +191,21 @@ def test_audio_contract_rejects_wrong_shapes():
         Audio(np.zeros(10, np.float32), 16000)
     with pytest.raises(ParameterError):
         Audio(np.zeros((1, 10), np.float64), 16000)
+
+
+@pytest.mark.parametrize("header_frames", ["true", "short", "long", "unknown"])
+def test_blocks_decode_alike_whatever_length_the_header_tells(tmp_path, monkeypatch, header_frames):
+    """Blocks land in an array sized from the header; a header that tells a wrong or no length falls back to a list."""
+    from fakescope.audio import io as audio_io
+
+    rng = np.random.default_rng(3)
+    stereo = (0.3 * rng.standard_normal((5000, 2))).astype(np.float32)
+    path = tmp_path / "stereo.flac"
+    sf.write(path, stereo, 16000, subtype="PCM_24")
+    expected = sf.read(path, dtype="float32", always_2d=True)[0].T
+    monkeypatch.setattr(audio_io, "_BLOCK_FRAMES", 700)  # 8 blocks, the last one short
+    told = {"true": 5000, "short": 3000, "long": 8000, "unknown": 0}[header_frames]
+    monkeypatch.setattr(audio_io, "_header_frames", lambda handle: told)
+    decoded = load_audio(path, sample_rate=None, mono=False)
+    assert decoded.samples.flags.c_contiguous and decoded.samples.dtype == np.float32
+    np.testing.assert_array_equal(decoded.samples, expected)

@@ -147,21 +147,39 @@ def _decode_soundfile(label: str, data: bytes, limits: Limits) -> tuple[np.ndarr
             rate, channels = int(handle.samplerate), int(handle.channels)
             check_format(label, rate, channels)
             max_frames = limits.max_frames(rate, channels)
+            # Blocks go straight into a (C, T) array sized from the header: a list of blocks, their
+            # concatenation and its transpose would hold three copies of an hour at 48 kHz at once. A header that
+            # tells no length, or too short a one, falls back to the list.
+            told = _header_frames(handle)
+            out = np.empty((channels, told), np.float32) if 0 < told <= max_frames else None
             blocks, total = [], 0
             while True:
                 block = handle.read(frames=_BLOCK_FRAMES, dtype="float32", always_2d=True)  # (t, C)
-                if block.shape[0] == 0:
+                count = block.shape[0]
+                if count == 0:
                     break
-                total += block.shape[0]
-                if total > max_frames:
+                if total + count > max_frames:
                     raise too_long(label, limits, rate, channels)
-                blocks.append(block)
+                if out is not None and total + count > out.shape[1]:
+                    blocks, out = [out[:, :total].T], None
+                if out is not None:
+                    out[:, total : total + count] = block.T
+                else:
+                    blocks.append(block)
+                total += count
     except AudioError:
         raise
     except Exception as exc:  # libsndfile reports corrupt input through several exception types
         raise AudioError(label, f"soundfile: {_one_line(exc)}") from None
+    if out is not None:
+        return (out if total == out.shape[1] else np.ascontiguousarray(out[:, :total])), rate
     samples = np.concatenate(blocks, axis=0).T if blocks else np.zeros((channels, 0), np.float32)
     return np.ascontiguousarray(samples, dtype=np.float32), rate
+
+
+def _header_frames(handle: Any) -> int:
+    """The length a file's header tells (0 where it tells none); only a size hint, the decoded blocks decide."""
+    return int(handle.frames)
 
 
 def _decode_pyav(label: str, data: bytes, demuxer: str | None, limits: Limits) -> tuple[np.ndarray, int]:

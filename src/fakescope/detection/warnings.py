@@ -54,7 +54,8 @@ def _frame_levels_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     usable = len(samples) // frame * frame
     if usable == 0:
         return np.array([20 * np.log10(np.sqrt(np.mean(samples**2)) + 1e-10)])
-    rms = np.sqrt(np.mean(samples[:usable].reshape(-1, frame) ** 2, axis=1))
+    frames = samples[:usable].reshape(-1, frame)
+    rms = np.sqrt(np.einsum("ij,ij->i", frames, frames) / frame)  # no squared copy of a long file
     return 20 * np.log10(rms + 1e-10)
 
 
@@ -66,9 +67,9 @@ def audio_warnings(audio: Audio) -> list[InputWarning]:
     if audio.duration_s < MIN_RELIABLE_S:
         found.append(InputWarning("too_short", f"only {audio.duration_s:.2f} s of audio; verdicts under "
                                                f"{MIN_RELIABLE_S:g} s are unreliable"))
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    peak = float(max(samples.max(), -samples.min())) if samples.size else 0.0  # no |x| copy of a long file
     if peak >= CLIP_LEVEL:
-        share = float(np.mean(np.abs(samples) >= CLIP_LEVEL))
+        share = (np.count_nonzero(samples >= CLIP_LEVEL) + np.count_nonzero(samples <= -CLIP_LEVEL)) / samples.size
         if share > CLIP_SHARE:
             found.append(InputWarning("clipping", f"{100 * share:.1f} % of samples are clipped at full scale"))
     levels = _frame_levels_db(samples, rate)
