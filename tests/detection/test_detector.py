@@ -29,6 +29,22 @@ def test_verdict_for_a_long_recording(detector, rng):
     assert 0.0 <= verdict.p_fake <= 1.0 and verdict.source == "long.wav"
 
 
+def test_a_long_recording_is_scored_in_pieces_as_if_at_once(detector, rng, monkeypatch):
+    """Windows are scored piece by piece (memory); the timeline and scores equal scoring every window at once."""
+    from fakescope.detection import detector as detector_module
+    from fakescope.detection.windows import split_windows
+
+    audio = voice_like(seconds=21.0, rng=rng)  # 10 windows of 4 s every 2 s, the last aligned to the end
+    monkeypatch.setattr(detector_module, "SCORE_PIECE_WINDOWS", 3)  # pieces of 3, 3, 3 and 1
+    calls = []
+    original = detector.score_windows
+    monkeypatch.setattr(detector, "score_windows", lambda windows: calls.append(len(windows)) or original(windows))
+    verdict = detector.scan((audio.samples, 16000))
+    windows, starts = split_windows(audio.samples[0], 16000, detector.plan)
+    assert calls == [3, 3, 3, 1] and [w.start_s for w in verdict.windows] == starts.tolist()
+    np.testing.assert_allclose([w.score for w in verdict.windows], original(windows), rtol=1e-5, atol=1e-6)
+
+
 def test_inputs_of_every_kind_agree(detector, tmp_path, rng):
     audio = voice_like(seconds=4.5, rng=rng, sample_rate=22050)
     path = tmp_path / "clip.flac"

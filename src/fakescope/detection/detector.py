@@ -22,7 +22,9 @@ from ..errors import CheckpointError, ParameterError
 from ..evaluation.calibration import Calibration
 from .verdict import Verdict, WindowScore
 from .warnings import audio_warnings
-from .windows import WindowPlan, aggregate_scores, plan_for, split_windows
+from .windows import WindowPlan, aggregate_scores, plan_for, window_chunks
+
+SCORE_PIECE_WINDOWS = 64  # four of the default batches of 16
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "models" / "default" / "default.safetensors"
 
@@ -125,8 +127,12 @@ class Detector:
         """Score an already decoded Audio (any rate and channel count)."""
         warnings = audio_warnings(native)
         audio = self.prepare(native)
-        windows, starts = split_windows(audio.samples[0], self.sample_rate, self.plan)
-        scores = self.score_windows(windows.astype(np.float32, copy=False))
+        # Scored piece by piece, so a long file's overlapping windows are never all copied out at once; each
+        # window's score depends on that window alone (models score in eval mode).
+        pieces = [(self.score_windows(windows.astype(np.float32, copy=False)), piece_starts) for windows, piece_starts
+                  in window_chunks(audio.samples[0], self.sample_rate, self.plan, max_windows=SCORE_PIECE_WINDOWS)]
+        scores = np.concatenate([piece_scores for piece_scores, _ in pieces])
+        starts = np.concatenate([piece_starts for _, piece_starts in pieces])
         p_fakes = self.calibration.p_fake(scores)
         ends = np.minimum(starts + self.plan.window_s, audio.duration_s)
         timeline = [WindowScore(float(s), float(e), float(sc), float(p)) for s, e, sc, p in zip(starts, ends, scores, p_fakes)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -46,15 +48,27 @@ def split_windows(samples: np.ndarray, sample_rate: int, plan: WindowPlan) -> tu
     Audio shorter than one window is padded as in training (`plan.pad`): one window, tiled to the window's
     length or kept at its own. The last window is aligned to the end of the signal so no tail goes unscored.
     """
+    return next(window_chunks(samples, sample_rate, plan, max_windows=sys.maxsize))
+
+
+def window_chunks(samples: np.ndarray, sample_rate: int, plan: WindowPlan, *,
+                  max_windows: int = 64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """`split_windows` in pieces of at most `max_windows` windows, in order.
+
+    The windows overlap (a hop of half a window), so all of them at once hold twice the signal: an hour's
+    recording would need that much again just to be scored. Scoring piece by piece holds one piece.
+    """
     window = int(round(plan.window_s * sample_rate))
     hop = int(round(plan.hop_s * sample_rate))
     if len(samples) <= window:
-        return model_crop(samples, window, pad=plan.pad, sample_rate=sample_rate)[np.newaxis, :], np.zeros(1)
+        yield model_crop(samples, window, pad=plan.pad, sample_rate=sample_rate)[np.newaxis, :], np.zeros(1)
+        return
     starts = list(range(0, len(samples) - window + 1, hop))
     if starts[-1] + window < len(samples):
         starts.append(len(samples) - window)
-    windows = np.stack([samples[s : s + window] for s in starts])  # (N, window)
-    return windows, np.asarray(starts, dtype=np.float64) / sample_rate
+    for first in range(0, len(starts), max_windows):
+        part = starts[first : first + max_windows]
+        yield np.stack([samples[s : s + window] for s in part]), np.asarray(part, dtype=np.float64) / sample_rate
 
 
 def aggregate_scores(scores: np.ndarray) -> float:
