@@ -84,3 +84,22 @@ def test_export_command_then_scan_with_onnx(checkpoint, folder, tmp_path):
     torch_result = json.loads(run_scan(str(folder / "clip1.wav"), "--checkpoint", str(checkpoint), "--format", "json").stdout)
     onnx_result = json.loads(run_scan(str(folder / "clip1.wav"), "--checkpoint", str(onnx_path), "--format", "json").stdout)
     assert abs(torch_result["results"][0]["p_fake"] - onnx_result["results"][0]["p_fake"]) < 1e-4
+
+
+def test_scan_keeps_the_models_own_windows_unless_told(tmp_path, rng):
+    """The shipped model was trained on 8-s inputs, short ones at their own length: scan uses that by default."""
+    from fakescope.cli.scan import DetectorFactory
+    from fakescope.detection import DEFAULT_CHECKPOINT
+
+    plan = DetectorFactory(None)().plan
+    assert (plan.window_s, plan.hop_s, plan.pad) == (8.0, 4.0, "none")
+    plan = DetectorFactory(None, window_s=6.0)().plan
+    assert (plan.window_s, plan.hop_s, plan.pad) == (6.0, 3.0, "none")
+    assert DetectorFactory(None, hop_s=2.0)().plan.window_s == 8.0
+    save_audio(tmp_path / "ten.wav", voice_like(seconds=10.0, rng=rng))
+    result = run_scan(str(tmp_path / "ten.wav"), "--checkpoint", str(DEFAULT_CHECKPOINT), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    windows = json.loads(result.stdout)["results"][0]["windows"]
+    assert [(w["start_s"], w["end_s"]) for w in windows] == [(0.0, 8.0), (2.0, 10.0)]
+    bad = run_scan(str(tmp_path / "ten.wav"), "--window", "2", "--hop", "3")
+    assert bad.returncode == 2 and b"hop_s" in bad.stderr and b"Traceback" not in bad.stderr

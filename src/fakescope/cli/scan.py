@@ -23,13 +23,19 @@ class DetectorFactory:
     """Picklable recipe for a Detector, so worker processes can build their own."""
 
     checkpoint: Optional[str]
-    window_s: float
-    hop_s: float
+    window_s: Optional[float] = None
+    hop_s: Optional[float] = None
 
     def __call__(self):
         from ..detection import Detector, WindowPlan
 
-        return Detector.from_checkpoint(self.checkpoint, plan=WindowPlan(window_s=self.window_s, hop_s=self.hop_s))
+        detector = Detector.from_checkpoint(self.checkpoint)  # the windows the model was trained on (plan_for)
+        if self.window_s is not None or self.hop_s is not None:
+            # Only what the user names changes; a short input is still padded as in training.
+            window = self.window_s if self.window_s is not None else detector.plan.window_s
+            hop = self.hop_s if self.hop_s is not None else (window / 2 if self.window_s is not None else detector.plan.hop_s)
+            detector.plan = WindowPlan(window_s=window, hop_s=hop, pad=detector.plan.pad)
+        return detector
 
 
 @app.command("scan")
@@ -42,8 +48,9 @@ def scan(
     timeline_png: Optional[Path] = typer.Option(None, help="Folder for one timeline PNG per file."),
     explain: Optional[Path] = typer.Option(None, help="Folder for one explanation PNG per file (saliency + timeline)."),
     workers: int = typer.Option(1, help="Worker processes (each loads the model once)."),
-    window: float = typer.Option(4.0, help="Window length in seconds."),
-    hop: float = typer.Option(2.0, help="Window hop in seconds."),
+    window: Optional[float] = typer.Option(None, help="Window length in seconds (default: the model's training crop, "
+                                                      "8 s for the shipped model)."),
+    hop: Optional[float] = typer.Option(None, help="Window hop in seconds (default: half the window)."),
 ) -> None:
     """Say whether each input is real or synthetic speech, with p_fake, a window timeline and warnings."""
     from ..detection.batch import scan_one, scan_paths
