@@ -1,7 +1,8 @@
 """Scan speed report (not a test): how many seconds of audio the Detector scores per wall second on CPU.
 
 Routes, all on generated speech-like FLAC files (fakescope.audio.synthetic.voice_like) in a temp folder:
-  (a) one long file (default 60 s) through Detector.scan (4-s windows every 2 s, scored in batches)
+  (a) one long file (default 60 s) through Detector.scan (the model's own windows: 8 s every 4 s for the
+      shipped model, 4 s every 2 s for the untrained LCNN; scored in batches)
   (b) a batch of files (default 200 x 4 s) through detection/batch.py scan_paths, the code path of
       `fakescope scan`, with --workers 1 and 2 (the wall time includes building the detector(s), as a user sees it)
   (c) the ONNX path: the checkpoint exported once with detection/export.py, then Detector.from_checkpoint(model.onnx)
@@ -255,7 +256,7 @@ def main() -> int:
         report = Report()
         report.header()
         time_long_file(report, "long", "(a) one file, Detector.scan", detector, long_path, args.long_seconds)
-        factory = DetectorFactory(str(checkpoint), 4.0, 2.0)
+        factory = DetectorFactory(str(checkpoint))
         failures = time_batch(report, "batch1", "(b) batch, scan_paths --workers 1", factory, paths, batch_s, 1)
         if not args.no_workers:
             failures += time_batch(report, "batch2", "(b) batch, scan_paths --workers 2", factory, paths, batch_s, 2)
@@ -266,7 +267,7 @@ def main() -> int:
             onnx = Detector.from_checkpoint(onnx_path, batch_size=args.batch)
             time_long_file(report, "long-onnx", "(c) one file, ONNX Detector.scan", onnx, long_path, args.long_seconds)
             failures += time_batch(report, "batch-onnx", "(c) batch, ONNX scan_paths --workers 1",
-                                   DetectorFactory(str(onnx_path), 4.0, 2.0), paths, batch_s, 1)
+                                   DetectorFactory(str(onnx_path)), paths, batch_s, 1)
         single_core = model_only(report, checkpoint, onnx_path, args.model_windows, args.batch)
 
     print(f"ratios: workers 2 / workers 1 = {report.ratio('batch2', 'batch1')}; ONNX / torch: one file "
