@@ -36,6 +36,7 @@ def test_a_long_recording_is_scored_in_pieces_as_if_at_once(detector, rng, monke
 
     audio = voice_like(seconds=21.0, rng=rng)  # 10 windows of 4 s every 2 s, the last aligned to the end
     monkeypatch.setattr(detector_module, "SCORE_PIECE_WINDOWS", 3)  # pieces of 3, 3, 3 and 1
+    monkeypatch.setattr(detector_module, "speech_segments", lambda samples, rate, **_: [(0, len(samples))])
     calls = []
     original = detector.score_windows
     monkeypatch.setattr(detector, "score_windows", lambda windows: calls.append(len(windows)) or original(windows))
@@ -43,6 +44,19 @@ def test_a_long_recording_is_scored_in_pieces_as_if_at_once(detector, rng, monke
     windows, starts = split_windows(audio.samples[0], 16000, detector.plan)
     assert calls == [3, 3, 3, 1] and [w.start_s for w in verdict.windows] == starts.tolist()
     np.testing.assert_allclose([w.score for w in verdict.windows], original(windows), rtol=1e-5, atol=1e-6)
+
+
+def test_a_long_pause_is_not_scored(detector, rng):
+    """Utterances around 20 s of room tone: no window lies inside the pause, and every window is one of the
+    windows the utterances get when scanned alone (segments are windowed as files of their own)."""
+    first, second = voice_like(seconds=5.0, rng=rng).samples[0], voice_like(seconds=9.0, rng=rng).samples[0]
+    pause = (1e-4 * rng.standard_normal(20 * 16000)).astype(np.float32)
+    verdict = detector.scan((np.concatenate([first, pause, second])[np.newaxis], 16000))
+    assert all(w.end_s <= 5.3 or w.start_s >= 24.7 for w in verdict.windows)
+    assert verdict.windows[0].start_s == 0.0 and verdict.windows[-1].end_s == pytest.approx(34.0)
+    alone = [w.score for part in (first, second) for w in detector.scan((part[np.newaxis], 16000)).windows]
+    assert len(verdict.windows) == len(alone)
+    np.testing.assert_allclose(sorted(w.score for w in verdict.windows), sorted(alone), atol=0.05)
 
 
 def test_inputs_of_every_kind_agree(detector, tmp_path, rng):

@@ -9,7 +9,7 @@ from scipy import signal
 from fakescope.audio import Audio, load_audio
 from fakescope.audio.synthetic import voice_like
 from fakescope.detection.warnings import audio_warnings, effective_bandwidth_hz
-from fakescope.detection.windows import WindowPlan, aggregate_scores, plan_for, split_windows
+from fakescope.detection.windows import WindowPlan, aggregate_scores, plan_for, speech_segments, split_windows
 from fakescope.errors import ParameterError
 
 
@@ -107,3 +107,43 @@ def test_plan_checks_and_aggregation():
     assert aggregate_scores(np.array([1.0, 3.0])) == 2.0
     with pytest.raises(ParameterError):
         aggregate_scores(np.array([]))
+
+
+def _room_tone(rng, seconds: float, dbfs: float) -> np.ndarray:
+    return (10 ** (dbfs / 20) * rng.standard_normal(int(seconds * 16000))).astype(np.float32)
+
+
+@pytest.mark.parametrize("tone_dbfs", [-80.0, -50.0])
+def test_speech_segments_split_at_long_pauses(rng, tone_dbfs):
+    """Two utterances 3 s apart over room tone (-80 or -50 dBFS): two segments, each with 0.2 s of quiet kept."""
+    first, second = voice_like(seconds=3.0, rng=rng).samples[0], voice_like(seconds=4.0, rng=rng).samples[0]
+    silent = np.zeros(int(0.5 * 16000), np.float32), np.zeros(3 * 16000, np.float32)
+    speech = np.concatenate([silent[0], first, silent[1], second])
+    signal_ = speech + _room_tone(rng, len(speech) / 16000, tone_dbfs)  # the room's floor runs under everything
+    segments = speech_segments(signal_, 16000, whole_up_to=8 * 16000)
+    assert len(segments) == 2
+    (a0, a1), (b0, b1) = segments
+    assert a0 == 0  # a lead-in under a second stays whole
+    gap_start, gap_end = (0.5 + 3.0) * 16000, (0.5 + 3.0 + 3.0) * 16000
+    # The pause is left out but for the edges; the utterances' quiet tails may end a little before it.
+    assert gap_start - 0.5 * 16000 <= a1 <= gap_start + 0.25 * 16000 and gap_end - 0.25 * 16000 <= b0 <= gap_end
+    assert b1 == len(signal_)
+
+
+def test_speech_segments_keep_a_recording_without_long_pauses_whole(rng):
+    speech = voice_like(seconds=12.0, rng=rng).samples[0]
+    assert speech_segments(speech, 16000, whole_up_to=8 * 16000) == [(0, len(speech))]
+    short = np.concatenate([speech[:16000 * 2], _room_tone(rng, 3.0, -80.0), speech[:16000 * 2]])
+    assert speech_segments(short, 16000, whole_up_to=8 * 16000) == [(0, len(short))]  # one window: scored whole
+    quiet = _room_tone(rng, 12.0, -80.0)
+    assert speech_segments(quiet, 16000, whole_up_to=8 * 16000) == [(0, len(quiet))]
+
+
+def test_a_click_between_pauses_is_left_out(rng):
+    speech = voice_like(seconds=4.0, rng=rng).samples[0]
+    click = np.zeros(1600, np.float32)
+    click[:160] = 0.5
+    tone = _room_tone(rng, 3.0, -80.0)
+    signal_ = np.concatenate([speech, tone, click, tone, speech])
+    segments = speech_segments(signal_, 16000, whole_up_to=8 * 16000)
+    assert len(segments) == 2 and segments[0][0] == 0 and segments[1][1] == len(signal_)

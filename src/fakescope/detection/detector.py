@@ -22,7 +22,7 @@ from ..errors import CheckpointError, ParameterError
 from ..evaluation.calibration import Calibration
 from .verdict import Verdict, WindowScore
 from .warnings import audio_warnings
-from .windows import WindowPlan, aggregate_scores, plan_for, window_chunks
+from .windows import WindowPlan, aggregate_scores, plan_for, speech_segments, window_chunks
 
 SCORE_PIECE_WINDOWS = 64  # four of the default batches of 16
 
@@ -127,14 +127,19 @@ class Detector:
         """Score an already decoded Audio (any rate and channel count)."""
         warnings = audio_warnings(native)
         audio = self.prepare(native)
-        # Scored piece by piece, so a long file's overlapping windows are never all copied out at once; each
+        # Each segment of speech between long pauses is windowed as a file of its own (windows.speech_segments),
+        # scored piece by piece so a long file's overlapping windows are never all copied out at once; each
         # window's score depends on that window alone (models score in eval mode).
-        pieces = [(self.score_windows(windows.astype(np.float32, copy=False)), piece_starts) for windows, piece_starts
-                  in window_chunks(audio.samples[0], self.sample_rate, self.plan, max_windows=SCORE_PIECE_WINDOWS)]
-        scores = np.concatenate([piece_scores for piece_scores, _ in pieces])
-        starts = np.concatenate([piece_starts for _, piece_starts in pieces])
+        samples, pieces = audio.samples[0], []
+        window = int(round(self.plan.window_s * self.sample_rate))
+        for first, last in speech_segments(samples, self.sample_rate, whole_up_to=window):
+            for windows, piece_starts in window_chunks(samples[first:last], self.sample_rate, self.plan,
+                                                       max_windows=SCORE_PIECE_WINDOWS):
+                piece_starts = piece_starts + first / self.sample_rate
+                piece_ends = np.minimum(piece_starts + self.plan.window_s, last / self.sample_rate)
+                pieces.append((self.score_windows(windows.astype(np.float32, copy=False)), piece_starts, piece_ends))
+        scores, starts, ends = (np.concatenate([piece[i] for piece in pieces]) for i in range(3))
         p_fakes = self.calibration.p_fake(scores)
-        ends = np.minimum(starts + self.plan.window_s, audio.duration_s)
         timeline = [WindowScore(float(s), float(e), float(sc), float(p)) for s, e, sc, p in zip(starts, ends, scores, p_fakes)]
         score = aggregate_scores(scores)
         p_fake = float(self.calibration.p_fake(score))

@@ -49,7 +49,8 @@ def effective_bandwidth_hz(samples: np.ndarray, sample_rate: int) -> float:
     return float(above[-1] * sample_rate / n_fft) if above.size else 0.0
 
 
-def _frame_levels_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+def frame_levels_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """RMS level (dBFS) of each whole 25-ms frame of a 1-D signal (one level for a signal shorter than a frame)."""
     frame = max(int(FRAME_S * sample_rate), 1)
     usable = len(samples) // frame * frame
     if usable == 0:
@@ -72,7 +73,7 @@ def audio_warnings(audio: Audio) -> list[InputWarning]:
         share = (np.count_nonzero(samples >= CLIP_LEVEL) + np.count_nonzero(samples <= -CLIP_LEVEL)) / samples.size
         if share > CLIP_SHARE:
             found.append(InputWarning("clipping", f"{100 * share:.1f} % of samples are clipped at full scale"))
-    levels = _frame_levels_db(samples, rate)
+    levels = frame_levels_db(samples, rate)
     active = levels > -50.0
     if active.mean() < 0.1:
         found.append(InputWarning("silence", "almost no speech: over 90 % of the file is below -50 dBFS"))

@@ -71,6 +71,57 @@ def window_chunks(samples: np.ndarray, sample_rate: int, plan: WindowPlan, *,
         yield np.stack([samples[s : s + window] for s in part]), np.asarray(part, dtype=np.float64) / sample_rate
 
 
+# Pauses: a recording is scored as the segments of speech between its long pauses, because the model was trained
+# on utterances. Windows over a long pause see mostly room tone, which it never learnt: 20 s of -80 dBFS between
+# two copies of a genuine dev-real file turned 16 of 39 "real" verdicts to "fake" when every window counted.
+MIN_PAUSE_S = 1.0  # a quieter stretch at least this long separates two segments
+EDGE_S = 0.2  # quiet kept either side of a segment, as utterances begin and end
+# A frame is speech when it stands above the recording's own floor (its 10th-percentile frame level) by half the
+# way to its loud frames (95th percentile), at least 6 dB, and above digital near-silence. Relative to the floor,
+# since a home recording's room tone sits 30-40 dB under its speech, where a fixed distance below the loud
+# frames would call it speech (20 s of -50 dBFS room tone then still flipped 13 of 39 verdicts).
+ACTIVE_SHARE_OF_RANGE = 0.5
+ACTIVE_ABOVE_FLOOR_MIN_DB = 6.0
+ACTIVE_FLOOR_DBFS = -70.0
+MIN_SEGMENT_ACTIVE_S = 0.5  # a shorter blip (a click, a cough) is left out, unless it is all there is
+
+
+def speech_segments(samples: np.ndarray, sample_rate: int, *, whole_up_to: int = 0) -> list[tuple[int, int]]:
+    """Sample ranges [start, end) of the speech between pauses of >= MIN_PAUSE_S; the whole signal if none.
+
+    Quiet stretches under MIN_PAUSE_S, at the ends too, stay inside a segment, so a recording without a long
+    pause is one segment from its first sample to its last. A signal of at most `whole_up_to` samples (one
+    window) is one segment whatever its pauses: the model was trained on whole files of that length, pauses
+    and all (split, 119 of dev-real's 1,752 files of <= 6 s scored differently, pooled EER 2.3 -> 3.3 %).
+    """
+    from .warnings import FRAME_S, frame_levels_db
+
+    total = len(samples)
+    if total <= whole_up_to:
+        return [(0, total)]
+    frame = max(int(FRAME_S * sample_rate), 1)
+    levels = frame_levels_db(samples, sample_rate)
+    floor, loud = np.percentile(levels, [10, 95])
+    above = max(ACTIVE_ABOVE_FLOOR_MIN_DB, ACTIVE_SHARE_OF_RANGE * (loud - floor))
+    active = (levels >= floor + above) & (levels > ACTIVE_FLOOR_DBFS)
+    if total < frame or not active.any():
+        return [(0, total)]
+    pause = int(round(MIN_PAUSE_S / FRAME_S))
+    edge = int(round(EDGE_S * sample_rate))
+    index = np.flatnonzero(active)
+    breaks = np.flatnonzero(np.diff(index) > pause)
+    first = np.concatenate([[index[0]], index[breaks + 1]])
+    last = np.concatenate([index[breaks], [index[-1]]]) + 1  # frame ranges [first, last) of speech
+    segments = []
+    for a, b in zip(first, last):
+        start, end = a * frame, b * frame
+        start = 0 if start < MIN_PAUSE_S * sample_rate else start - edge  # a short lead-in stays whole
+        end = total if total - end < MIN_PAUSE_S * sample_rate else end + edge
+        segments.append((start, end, (b - a) * frame))
+    kept = [(s, e) for s, e, voiced in segments if voiced >= MIN_SEGMENT_ACTIVE_S * sample_rate]
+    return kept or [max(segments, key=lambda seg: seg[2])[:2]]
+
+
 def aggregate_scores(scores: np.ndarray) -> float:
     """One file score from window scores (higher = more bona fide): their mean.
 
