@@ -119,6 +119,19 @@ def test_onnx_export_matches_torch(checkpoint, detector, tmp_path, rng):
 
 
 @pytest.mark.slow
+def test_the_timeline_breaks_at_pauses(detector, tmp_path):
+    from PIL import Image
+
+    from fakescope.detection.explain import _contiguous_runs, timeline_figure
+    from fakescope.detection.verdict import Verdict, WindowScore
+
+    windows = [WindowScore(0, 4, 1.0, 0.2), WindowScore(2, 5.2, 0.5, 0.3), WindowScore(25, 29, -1.0, 0.8)]
+    assert [len(run) for run in _contiguous_runs(windows)] == [2, 1]
+    verdict = Verdict(source="x.wav", verdict="uncertain", p_fake=0.4, score=0.2, duration_s=30.0, sample_rate=16000,
+                      windows=windows)
+    assert Image.open(timeline_figure(detector, verdict, tmp_path / "t.png")).size[0] >= 800
+
+
 def test_explanation_and_timeline_figures(detector, tmp_path, rng):
     from PIL import Image
 

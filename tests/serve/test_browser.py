@@ -31,7 +31,11 @@ def test_upload_in_a_real_browser(checkpoint, tmp_path):
     from playwright.sync_api import sync_playwright
 
     clip = tmp_path / "interview.wav"
-    sf.write(clip, voice_like(seconds=5.0, rng=np.random.default_rng(5)).samples[0], 16000)
+    speech = voice_like(seconds=5.0, rng=np.random.default_rng(5)).samples[0]
+    sf.write(clip, speech, 16000)
+    paused = tmp_path / "with-a-pause.wav"  # two utterances around 20 s of room tone, which scanning leaves out
+    room_tone = 1e-4 * np.random.default_rng(6).standard_normal(20 * 16000)
+    sf.write(paused, np.concatenate([speech, room_tone, speech]).astype(np.float32), 16000)
     port = free_port()
     code = "import sys; from fakescope.cli import main; main(sys.argv[1:])"
     server = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), "--checkpoint", str(checkpoint)],
@@ -61,6 +65,10 @@ def test_upload_in_a_real_browser(checkpoint, tmp_path):
             assert 0.0 <= p_fake <= 1.0
             assert page.locator("#timeline circle").count() == 2  # two 4-s windows over 5 s
             page.wait_for_function("document.getElementById('explanation').naturalWidth > 0", timeout=30_000)
+            page.set_input_files("#file", str(paused))
+            # Two windows per utterance, two lines, and the pause shaded (the fake and real bands are rects too).
+            page.wait_for_function("document.querySelectorAll('#timeline circle').length === 4", timeout=90_000)
+            assert page.locator("#timeline polyline").count() == 2 and page.locator("#timeline rect").count() == 3
             page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
             if os.environ.get("FAKESCOPE_KEEP_SCREENSHOT"):
                 shutil.copy(tmp_path / "page.png", os.environ["FAKESCOPE_KEEP_SCREENSHOT"])

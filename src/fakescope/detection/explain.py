@@ -122,11 +122,28 @@ def timeline_figure(detector, verdict: Verdict, out: str | os.PathLike | BinaryI
 def _timeline(ax, detector, verdict: Verdict, until_s: float, title: str) -> None:
     """Window p_fake over time on `ax`, with the fake and real bands of the detector's thresholds."""
     shown = [w for w in verdict.windows if w.start_s < until_s]
-    ax.plot([(w.start_s + w.end_s) / 2 for w in shown], [w.p_fake for w in shown], marker="o", color="#b22222")
+    for run in _contiguous_runs(shown):  # a pause between runs was not scored: no line across it
+        ax.plot([(w.start_s + w.end_s) / 2 for w in run], [w.p_fake for w in run], marker="o", color="#b22222")
+    for before, after in zip(shown, shown[1:]):
+        if after.start_s > before.end_s:
+            ax.axvspan(before.end_s, after.start_s, color="#e6e6e6", zorder=2, label="pause (not scored)")
     ax.axhspan(detector.thresholds.fake_above, 1.0, color="#f4cccc", label="fake")
     ax.axhspan(0.0, detector.thresholds.real_below, color="#d9ead3", label="real")
     ax.set(ylim=(0, 1), xlim=(0, until_s), xlabel="Time (s)", ylabel="p_fake per window", title=title)
-    ax.legend(loc="upper right", fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))  # one "pause" entry however many pauses
+    ax.legend(unique.values(), unique.keys(), loc="upper right", fontsize=8)
+
+
+def _contiguous_runs(windows: list) -> list[list]:
+    """Windows split where one starts after the previous ended (the pauses scanning leaves out)."""
+    runs: list[list] = []
+    for window in windows:
+        if runs and window.start_s <= runs[-1][-1].end_s:
+            runs[-1].append(window)
+        else:
+            runs.append([window])
+    return runs
 
 
 def _save(fig, out: str | os.PathLike | BinaryIO) -> Path | BinaryIO:

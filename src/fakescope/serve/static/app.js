@@ -82,11 +82,22 @@ function drawTimeline(result, model) {
   children.push(element("text", { x: 2, y: y(1) + 4, "font-size": 10 }, "1"));
   children.push(element("text", { x: 2, y: y(0) + 4, "font-size": 10 }, "0"));
   children.push(element("text", { x: width - pad, y: height - 8, "font-size": 10, "text-anchor": "end" }, `${duration.toFixed(1)} s`));
-  const points = result.windows.map((w) => [x((w.start_s + w.end_s) / 2), y(w.p_fake)]);
-  if (points.length > 1) {
-    children.push(element("polyline", { points: points.map((p) => p.join(",")).join(" "), fill: "none", stroke: "#b22222", "stroke-width": 2 }));
+  // Windows split into runs where a pause was left out of scoring: grey there, and no line across it.
+  const runs = [];
+  result.windows.forEach((w, i) => {
+    const previous = result.windows[i - 1];
+    if (previous && w.start_s > previous.end_s) {
+      children.push(element("rect", { x: x(previous.end_s), y: y(1), width: x(w.start_s) - x(previous.end_s), height: y(0) - y(1), fill: "#e6e6e6" }));
+    }
+    if (!previous || w.start_s > previous.end_s) runs.push([]);
+    runs[runs.length - 1].push([x((w.start_s + w.end_s) / 2), y(w.p_fake)]);
+  });
+  for (const points of runs) {
+    if (points.length > 1) {
+      children.push(element("polyline", { points: points.map((p) => p.join(",")).join(" "), fill: "none", stroke: "#b22222", "stroke-width": 2 }));
+    }
+    for (const [px, py] of points) children.push(element("circle", { cx: px, cy: py, r: 4, fill: "#b22222" }));
   }
-  for (const [px, py] of points) children.push(element("circle", { cx: px, cy: py, r: 4, fill: "#b22222" }));
   svg.replaceChildren(...children);
 }
 
