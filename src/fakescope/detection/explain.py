@@ -19,7 +19,7 @@ import torch
 from ..audio import Audio
 from ..errors import ParameterError
 from ..fileio import atomic_path
-from .verdict import Verdict
+from .verdict import Verdict, WindowScore
 
 MAX_WINDOWS = 30  # explanations cover the first 30 windows: a minute at 4-s windows, two at the default model's 8-s ones
 
@@ -64,24 +64,28 @@ def explanation_figure(detector, audio: Audio, verdict: Verdict, out: str | os.P
 
     if detector.pipeline is None:
         raise ParameterError("explanations need the torch checkpoint, not an ONNX export")
+    from ..audio.ops import model_crop
     from ..features import build_frontend
-    from .windows import split_windows
 
     samples = audio.samples[0]
     rate = audio.sample_rate
-    windows, starts = split_windows(samples, rate, detector.plan)
-    windows, starts = windows[:MAX_WINDOWS], starts[:MAX_WINDOWS]
-    shown_s = min(audio.duration_s, float(starts[-1]) + detector.plan.window_s)
+    # The windows the verdict scored (none inside the pauses scanning leaves out), as the model saw them.
+    scored = verdict.windows[:MAX_WINDOWS] or [WindowScore(0.0, audio.duration_s, verdict.score, verdict.p_fake)]
+    size = int(round(detector.plan.window_s * rate))
+    windows = [model_crop(samples[int(round(w.start_s * rate)) : int(round(w.end_s * rate))], size,
+                          pad=detector.plan.pad, sample_rate=rate) for w in scored]
+    starts = [w.start_s for w in scored]
+    shown_s = min(audio.duration_s, max(w.end_s for w in scored))
     spectrogram = build_frontend("stft", sample_rate=rate)(torch.from_numpy(samples[: int(shown_s * rate)])[None])[0, 0].numpy()
     spectrogram = np.maximum(spectrogram, spectrogram.max() - 80.0)
     frames = spectrogram.shape[1]
     evidence = np.zeros((spectrogram.shape[0], frames), dtype=np.float32)
     weight = np.zeros(frames, dtype=np.float32)
     hop_s = 160 / rate
-    for window, start in zip(windows, starts):
+    for window, start, scored_window in zip(windows, starts, scored):
         saliency = occlusion_map(detector.pipeline, window.astype(np.float32))
         first = int(round(start / hop_s))
-        span = min(int(round(detector.plan.window_s / hop_s)), frames - first)
+        span = min(int(round((scored_window.end_s - start) / hop_s)), saliency.shape[1], frames - first)
         if span <= 0:
             continue
         evidence[:, first : first + span] += saliency[:, :span]
@@ -89,10 +93,12 @@ def explanation_figure(detector, audio: Audio, verdict: Verdict, out: str | os.P
     evidence /= np.maximum(weight, 1)
     fake_evidence = np.clip(evidence, 0, None)
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(14, 8), dpi=90, height_ratios=[3, 1.3], sharex=True)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(14, 8), dpi=90, height_ratios=[3, 1.3], sharex=True,
+                                      layout="constrained")
     extent = (0, shown_s, 0, rate / 2)
     image = top.imshow(spectrogram, origin="lower", aspect="auto", extent=extent, cmap="gray_r")
-    fig.colorbar(image, ax=top, format="%+.0f dB", pad=0.01).set_label("Level (dB)")
+    # Both panels take the colour bar's width, so the spectrogram and the timeline keep one time axis.
+    fig.colorbar(image, ax=(top, bottom), format="%+.0f dB", pad=0.01, fraction=0.03).set_label("Level (dB)")
     if fake_evidence.max() > 0:
         overlay = np.ma.masked_less(fake_evidence / fake_evidence.max(), 0.15)
         top.imshow(overlay, origin="lower", aspect="auto", extent=extent, cmap="autumn_r", alpha=0.55, vmin=0, vmax=1)
@@ -101,7 +107,6 @@ def explanation_figure(detector, audio: Audio, verdict: Verdict, out: str | os.P
             ylabel="Frequency (Hz)")
     _timeline(bottom, detector, verdict, shown_s,
               f"Timeline: probability of synthetic speech in each {detector.plan.window_s:g}-second window")
-    fig.tight_layout()
     return _save(fig, out)
 
 
