@@ -117,8 +117,8 @@ def speech_segments(samples: np.ndarray, sample_rate: int, *, whole_up_to: int =
         start, end = a * frame, b * frame
         start = 0 if start < MIN_PAUSE_S * sample_rate else start - edge  # a short lead-in stays whole
         end = total if total - end < MIN_PAUSE_S * sample_rate else end + edge
-        segments.append((start, end, (b - a) * frame))
-    kept = [(s, e) for s, e, voiced in segments if voiced >= MIN_SEGMENT_ACTIVE_S * sample_rate]
+        segments.append((start, end, (b - a) * frame))  # and the span from its first to its last speech frame
+    kept = [(s, e) for s, e, span in segments if span >= MIN_SEGMENT_ACTIVE_S * sample_rate]
     return kept or [max(segments, key=lambda seg: seg[2])[:2]]
 
 
