@@ -72,9 +72,6 @@ def explanation_figure(detector, audio: Audio, verdict: Verdict, out: str | os.P
     # The windows the verdict scored (none inside the pauses scanning leaves out), as the model saw them.
     scored = verdict.windows[:MAX_WINDOWS] or [WindowScore(0.0, audio.duration_s, verdict.score, verdict.p_fake)]
     size = int(round(detector.plan.window_s * rate))
-    windows = [model_crop(samples[int(round(w.start_s * rate)) : int(round(w.end_s * rate))], size,
-                          pad=detector.plan.pad, sample_rate=rate) for w in scored]
-    starts = [w.start_s for w in scored]
     shown_s = min(audio.duration_s, max(w.end_s for w in scored))
     spectrogram = build_frontend("stft", sample_rate=rate)(torch.from_numpy(samples[: int(shown_s * rate)])[None])[0, 0].numpy()
     spectrogram = np.maximum(spectrogram, spectrogram.max() - 80.0)
@@ -82,10 +79,12 @@ def explanation_figure(detector, audio: Audio, verdict: Verdict, out: str | os.P
     evidence = np.zeros((spectrogram.shape[0], frames), dtype=np.float32)
     weight = np.zeros(frames, dtype=np.float32)
     hop_s = 160 / rate
-    for window, start, scored_window in zip(windows, starts, scored):
+    for scored_window in scored:
+        part = samples[int(round(scored_window.start_s * rate)) : int(round(scored_window.end_s * rate))]
+        window = model_crop(part, size, pad=detector.plan.pad, sample_rate=rate)  # as the model scored it
         saliency = occlusion_map(detector.pipeline, window.astype(np.float32))
-        first = int(round(start / hop_s))
-        span = min(int(round((scored_window.end_s - start) / hop_s)), saliency.shape[1], frames - first)
+        first = int(round(scored_window.start_s / hop_s))
+        span = min(int(round((scored_window.end_s - scored_window.start_s) / hop_s)), saliency.shape[1], frames - first)
         if span <= 0:
             continue
         evidence[:, first : first + span] += saliency[:, :span]
