@@ -27,10 +27,11 @@ with open({out!r} + "-rank" + os.environ["RANK"], "w") as handle:
 
 # Now and then one of the two CPU (Gloo) processes dies in native code with "terminate called without an
 # active exception" (SIGABRT), although the ranks leave through a barrier and destroy_process_group
-# (Runtime.close). Seen in CI before and after that barrier was added; not reproduced in 100 local runs, some
-# beside a CPU hog, so where it aborts is not known yet: PYTHONFAULTHANDLER makes the next one print its
-# Python stacks. One rerun on that exact signature keeps the test about our code; any other failure, or the
-# abort twice in a row, still fails it.
+# (Runtime.close). Seen in CI before and after that barrier was added, and once in 172 local runs beside a CPU
+# hog: there both ranks had printed a line after train() returned, and faulthandler showed the abort with no
+# Python frame, at interpreter exit. The run was done and written; what dies is PyTorch's native teardown.
+# One rerun on that exact signature keeps the test about our code; any other failure, or the abort twice in a
+# row, still fails it.
 TEARDOWN_ABORT = "terminate called without an active exception"
 
 
