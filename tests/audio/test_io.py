@@ -209,3 +209,50 @@ def test_blocks_decode_alike_whatever_length_the_header_tells(tmp_path, monkeypa
     decoded = load_audio(path, sample_rate=None, mono=False)
     assert decoded.samples.flags.c_contiguous and decoded.samples.dtype == np.float32
     np.testing.assert_array_equal(decoded.samples, expected)
+
+
+def _pyav_reference(data: bytes) -> np.ndarray:
+    """An independent decode: every frame to planar float32, concatenated."""
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        resampler = av.AudioResampler(format="fltp")
+        blocks = [out.to_ndarray() for frame in container.decode(audio=0) for out in resampler.resample(frame)]
+    return np.concatenate(blocks, axis=1)
+
+
+@pytest.mark.parametrize("told", ["true", "short", "long", "unknown"])
+def test_pyav_frames_decode_alike_whatever_duration_the_container_tells(monkeypatch, told):
+    """PyAV's frames land in an array sized from the container's duration; a wrong or missing one falls back."""
+    import av
+
+    from fakescope.audio import io as audio_io
+
+    rng = np.random.default_rng(4)
+    stereo = (0.2 * rng.standard_normal((2, 48000))).astype(np.float32)
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="webm") as out:
+        stream = out.add_stream("libopus", rate=48000, layout="stereo")
+        frame = av.AudioFrame.from_ndarray(stereo, format="fltp", layout="stereo")
+        frame.sample_rate = 48000
+        for packet in list(stream.encode(frame)) + list(stream.encode(None)):
+            out.mux(packet)
+    data = buffer.getvalue()
+    expected = _pyav_reference(data)
+    seconds = {"true": 1.0, "short": 0.3, "long": 5.0, "unknown": 0.0}[told]
+    monkeypatch.setattr(audio_io, "_stream_seconds", lambda container, stream: seconds)
+    decoded = load_audio(data, sample_rate=None, mono=False)
+    assert decoded.samples.flags.c_contiguous and decoded.samples.dtype == np.float32
+    np.testing.assert_array_equal(decoded.samples, expected)
+
+
+def test_trimming_a_size_hints_slack_keeps_every_row():
+    from fakescope.audio.io import _first_columns
+
+    out = np.arange(3 * 10, dtype=np.float32).reshape(3, 10)
+    expected = out[:, :7].copy()
+    trimmed = _first_columns(out, 7)
+    assert trimmed.flags.c_contiguous and np.shares_memory(trimmed, out)
+    np.testing.assert_array_equal(trimmed, expected)
+    whole = np.ones((2, 4), np.float32)
+    assert _first_columns(whole, 4) is whole

@@ -172,7 +172,7 @@ def _decode_soundfile(label: str, data: bytes, limits: Limits) -> tuple[np.ndarr
     except Exception as exc:  # libsndfile reports corrupt input through several exception types
         raise AudioError(label, f"soundfile: {_one_line(exc)}") from None
     if out is not None:
-        return (out if total == out.shape[1] else np.ascontiguousarray(out[:, :total])), rate
+        return _first_columns(out, total), rate
     samples = np.concatenate(blocks, axis=0).T if blocks else np.zeros((channels, 0), np.float32)
     return np.ascontiguousarray(samples, dtype=np.float32), rate
 
@@ -182,41 +182,87 @@ def _header_frames(handle: Any) -> int:
     return int(handle.frames)
 
 
+def _first_columns(out: np.ndarray, total: int) -> np.ndarray:
+    """`out[:, :total]` as a C-contiguous array in `out`'s own buffer, so trimming a size hint's slack never
+    holds a second copy of the audio: row c moves left to offset c * total (numpy buffers overlapping moves
+    itself, one row at most)."""
+    channels, size = out.shape
+    if total == size:
+        return out
+    flat = out.reshape(-1)
+    for row in range(1, channels):
+        flat[row * total : (row + 1) * total] = out[row, :total]
+    return flat[: channels * total].reshape(channels, total)
+
+
+def _stream_seconds(container: Any, stream: Any) -> float:
+    """The duration a container tells for a stream (0 where it tells none); only a size hint."""
+    import av
+
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:  # WebM/Matroska tell it only for the whole container
+        return container.duration / av.time_base
+    return 0.0
+
+
+# Room over the container's duration for the decoder's priming samples (AAC adds 1,024-2,112 per stream).
+_HINT_SLACK = 1.01
+_HINT_EXTRA_FRAMES = 8192
+
+
 def _decode_pyav(label: str, data: bytes, demuxer: str | None, limits: Limits) -> tuple[np.ndarray, int]:
     import av
 
+    # As for soundfile: frames go straight into a (C, T) array sized from the container's duration, since a
+    # list of frames and their concatenation held two copies of the audio at once. A container that tells no
+    # duration, or too short a one, falls back to the list.
+    out: np.ndarray | None = None
     chunks: list[np.ndarray] = []
-    rate = channels = total = 0
+    rate = channels = total = max_frames = 0
     try:
         with av.open(io.BytesIO(data), mode="r", format=demuxer, metadata_errors="ignore") as container:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
                 raise AudioError(label, "no audio stream in this file")
+            seconds = _stream_seconds(container, stream)
             # fltp: float32 planar, so to_ndarray() gives (channels, samples) whatever the codec's format.
             resampler = av.AudioResampler(format="fltp")
             try:
                 for frame in container.decode(stream):
-                    for out in resampler.resample(frame):
-                        block = out.to_ndarray()  # (C, t)
+                    for decoded in resampler.resample(frame):
+                        block = decoded.to_ndarray()  # (C, t)
+                        count = block.shape[1]
                         if not rate:
-                            rate, channels = int(out.sample_rate), int(block.shape[0])
+                            rate, channels = int(decoded.sample_rate), int(block.shape[0])
                             check_format(label, rate, channels)
+                            max_frames = limits.max_frames(rate, channels)
+                            told = int(seconds * rate * _HINT_SLACK) + _HINT_EXTRA_FRAMES if seconds > 0 else 0
+                            if 0 < told:
+                                out = np.empty((channels, min(told, max_frames)), np.float32)
                         if block.shape[0] != channels:
                             raise AudioError(label, "channel count changes inside the stream")
-                        total += block.shape[1]
-                        if total > limits.max_frames(rate, channels):
+                        if total + count > max_frames:
                             raise too_long(label, limits, rate, channels)
-                        chunks.append(block.astype(np.float32, copy=False))
+                        if out is not None and total + count > out.shape[1]:
+                            chunks, out = [out[:, :total]], None
+                        if out is not None:
+                            out[:, total : total + count] = block
+                        else:
+                            chunks.append(block.astype(np.float32, copy=False))
+                        total += count
             except (av.error.InvalidDataError, av.error.EOFError) as exc:
                 # A truncated file decodes up to the damage, as FFmpeg does; nothing decoded is an error.
-                if not chunks:
+                if not total:
                     raise AudioError(label, f"FFmpeg: {_one_line(exc)}") from None
     except AudioError:
         raise
     except Exception as exc:  # FFmpeg errors, malformed containers, unsupported codecs
         raise AudioError(label, f"FFmpeg: {_one_line(exc)}") from None
-    if not chunks:
+    if not total:
         raise AudioError(label, "contains no audio samples (empty)")
+    if out is not None:
+        return _first_columns(out, total), rate
     return np.ascontiguousarray(np.concatenate(chunks, axis=1), dtype=np.float32), rate
 
 
