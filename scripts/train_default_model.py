@@ -223,6 +223,8 @@ def main() -> int:
     parser.add_argument("--config", type=Path, default=Path(__file__).resolve().parent.parent / "configs" / "default_model.yaml")
     parser.add_argument("--what", choices=["final", "loso", "all"], default="all")
     parser.add_argument("--loso-corpus-train", type=int, default=600, help="corpus train rows per LOSO run (0 = all)")
+    parser.add_argument("--loso-source", action="append", default=[], metavar="SOURCE",
+                        help="run only this source's LOSO fold (repeatable; default: every source with enough files)")
     parser.add_argument("--loso-epochs", type=int, default=1, help="epochs per LOSO run (1 for the GMM)")
     parser.add_argument("--launder-copies", type=int, default=0, help="laundered copies of each training file (0 = none)")
     parser.add_argument("--launder-attack", default="random:recorded", help="the launder spec of each copy")
@@ -279,6 +281,10 @@ def main() -> int:
         summaries.append(run("final", args.out, args.config, train_rows, corpus_dev + validation, corpus_eval + validation, {}))
     if args.what in ("loso", "all"):
         sources = sorted({r.source for r in real} - {VALIDATION_SOURCE})
+        unknown = sorted(set(args.loso_source) - set(sources))
+        if unknown:
+            raise SystemExit(f"--loso-source: no fold for {', '.join(unknown)}; the folds are {', '.join(sources)}")
+        sources = [source for source in sources if source in args.loso_source] if args.loso_source else sources
         subset = list(corpus_train)
         random.Random(0).shuffle(subset)
         subset = subset[: args.loso_corpus_train] if args.loso_corpus_train else subset

@@ -217,3 +217,40 @@ def test_repeated_rows_keep_their_content_under_new_ids():
     assert [r.utt_id for r in out] == ["dr0", "dr1", "dr0~r2", "dr1~r2", "dr0~r3", "dr1~r3"]
     assert [r.path for r in out] == ["0.flac", "1.flac"] * 3 and out[2].extra == rows[0].extra
     assert out[2].extra is not rows[0].extra  # a copy, not a shared dict
+
+
+def test_loso_source_runs_only_the_named_folds(tmp_path, monkeypatch):
+    import pytest
+
+    script = _script()
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "manifest.csv").write_text(
+        "utt_id,path,label,speaker,attack,source,split,duration_s\n"
+        "FS_T_0,flac/t0.flac,bonafide,a,-,pkg,train,1.0\nFS_T_1,flac/t1.flac,spoof,a,S01,pkg,train,1.0\n"
+        "FS_D_0,flac/d0.flac,bonafide,a,-,pkg,dev,1.0\nFS_D_1,flac/d1.flac,spoof,a,S01,pkg,dev,1.0\n")
+    (tmp_path / "real").mkdir()
+    lines = ["path,label,source,family,generator,attack_type,duration_s"]
+    for source in ("a_demo", "b_demo", "vits_demo"):
+        lines += [f"{source}/b{k}.flac,bonafide,{source},-,-,none,1.0" for k in range(10)]
+        lines += [f"{source}/s{k}.flac,spoof,{source},x,x,tts,1.0" for k in range(10)]
+    (tmp_path / "real" / "labels.csv").write_text("\n".join(lines) + "\n")
+    seen = []
+
+    def fake_run(name, out, config_path, train_rows, dev_rows, test_rows, overrides):
+        seen.append((name, {r.source for r in train_rows}, {r.source for r in test_rows}))
+        return {"run": name, "checkpoint": "-", "best_dev_eer": 0.0, "epochs_run": 1, "seconds": 0.0,
+                "test_eer": None, "test_n": len(test_rows)}
+
+    monkeypatch.setattr(script, "run", fake_run)
+    args = ["x", "--corpus", str(tmp_path / "corpus"), "--dev-real", str(tmp_path / "real"),
+            "--out", str(tmp_path / "out"), "--what", "loso"]
+    monkeypatch.setattr("sys.argv", args + ["--loso-source", "b_demo"])
+    assert script.main() == 0
+    assert seen == [("loso-b_demo", {"corpus:pkg", "a_demo"}, {"b_demo"})]
+    seen.clear()
+    monkeypatch.setattr("sys.argv", args)
+    assert script.main() == 0
+    assert [name for name, _, _ in seen] == ["loso-a_demo", "loso-b_demo"]
+    monkeypatch.setattr("sys.argv", args + ["--loso-source", "c_demo"])
+    with pytest.raises(SystemExit, match="no fold for c_demo"):
+        script.main()
