@@ -59,6 +59,26 @@ def test_a_long_pause_is_not_scored(detector, rng):
     np.testing.assert_allclose(sorted(w.score for w in verdict.windows), sorted(alone), atol=0.05)
 
 
+def test_a_short_files_long_quiet_edges_are_cut_as_in_training(detector, rng):
+    """One window (4 s here) of speech with 1.4 s of room tone either side: the window covers the speech and 1 s
+    of quiet at either end, and scores exactly as that stretch scanned alone."""
+    from fakescope.audio.activity import quiet_edges_cut
+
+    speech = voice_like(seconds=1.2, rng=rng).samples[0]
+    start, end = quiet_edges_cut(speech, 16000, keep_s=0.0)
+    speech = speech[start:end]
+    lead, trail = ((1e-4 * rng.standard_normal(int(1.4 * 16000))).astype(np.float32) for _ in range(2))
+    padded = np.concatenate([lead, speech, trail])
+    assert len(padded) <= detector.plan.window_s * 16000  # one window: scored whole, but for its edges
+    verdict = detector.scan((padded[np.newaxis], 16000))
+    assert len(verdict.windows) == 1
+    window = verdict.windows[0]
+    assert window.start_s == pytest.approx(0.4, abs=0.05)
+    assert window.end_s == pytest.approx(len(padded) / 16000 - 0.4, abs=0.05)
+    cut = padded[int(round(window.start_s * 16000)) : int(round(window.end_s * 16000))]
+    assert verdict.score == pytest.approx(detector.scan((cut[np.newaxis], 16000)).score, abs=1e-5)
+
+
 def test_inputs_of_every_kind_agree(detector, tmp_path, rng):
     audio = voice_like(seconds=4.5, rng=rng, sample_rate=22050)
     path = tmp_path / "clip.flac"

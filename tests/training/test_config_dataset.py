@@ -182,3 +182,22 @@ def test_image_items_and_dataset(tmp_path):
     # `fakescope spectrogram` writes index.csv (path,label,png); it takes precedence over folder names.
     (tmp_path / "index.csv").write_text("path,label,png\nx.wav,spoof,real/a.png\ny.wav,,other/a.png\n")
     assert [(i.utt_id, i.label) for i in image_items(tmp_path)] == [("real/a", 0)]
+
+
+def test_long_quiet_edges_are_cut_before_cropping(tmp_path):
+    """A file's quiet edges are cut to 1 s before it is cropped (as a scan cuts them), in training and evaluation."""
+    from fakescope.audio.activity import QUIET_EDGE_MAX_S
+    from fakescope.audio.synthetic import voice_like
+
+    rng = np.random.default_rng(5)
+    speech = voice_like(seconds=1.5, rng=rng).samples[0]
+    quiet = (1e-4 * rng.standard_normal(3 * 16000)).astype(np.float32)
+    item = Item(_write(tmp_path / "edges.wav", np.concatenate([quiet, speech, quiet])), 1, "edges")
+    for train in (True, False):
+        crops = AudioCropDataset([item], sample_rate=16000, num_samples=16000 * 8, train=train, pad="none")
+        length = crops[0][0].shape[0]
+        assert abs(length - (len(speech) + 2 * QUIET_EDGE_MAX_S * 16000)) < 0.3 * 16000  # from 7.5 s
+    from fakescope.evaluation.run import _load_crop
+
+    scored = _load_crop(item, sample_rate=16000, seconds=8.0, pad="none")
+    np.testing.assert_array_equal(scored, crops[0][0].numpy())  # evaluate scores what dev scored

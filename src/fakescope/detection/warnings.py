@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..audio import Audio
+from ..audio.activity import FRAME_S, frame_levels_db
 
 MIN_RELIABLE_S = 1.0
 CLIP_LEVEL = 0.999
 CLIP_SHARE = 0.001
-FRAME_S = 0.025
 BANDWIDTH_FLOOR_DB = 50.0  # the band edge is where the long-term spectrum falls this far below its peak
 SPECTRUM_BLOCK_FRAMES = 4096
 MUSIC_MAX_LEVEL_SPREAD_DB = 7.0  # speech's frame levels spread wider: syllables against pauses
@@ -47,17 +47,6 @@ def effective_bandwidth_hz(samples: np.ndarray, sample_rate: int) -> float:
     level_db = 10 * np.log10(spectrum + 1e-20)
     above = np.nonzero(level_db > level_db.max() - BANDWIDTH_FLOOR_DB)[0]
     return float(above[-1] * sample_rate / n_fft) if above.size else 0.0
-
-
-def frame_levels_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """RMS level (dBFS) of each whole 25-ms frame of a 1-D signal (one level for a signal shorter than a frame)."""
-    frame = max(int(FRAME_S * sample_rate), 1)
-    usable = len(samples) // frame * frame
-    if usable == 0:
-        return np.array([20 * np.log10(np.sqrt(np.mean(samples**2)) + 1e-10)])
-    frames = samples[:usable].reshape(-1, frame)
-    rms = np.sqrt(np.einsum("ij,ij->i", frames, frames) / frame)  # no squared copy of a long file
-    return 20 * np.log10(rms + 1e-10)
 
 
 def audio_warnings(audio: Audio) -> list[InputWarning]:

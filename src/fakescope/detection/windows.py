@@ -10,7 +10,7 @@ import numpy as np
 
 from ..audio.ops import PAD_MODES, model_crop
 from ..errors import ParameterError
-from .warnings import FRAME_S, frame_levels_db
+from ..audio.activity import FRAME_S, QUIET_EDGE_MAX_S, active_frames, quiet_edges_cut
 
 
 @dataclass(frozen=True)
@@ -77,13 +77,6 @@ def window_chunks(samples: np.ndarray, sample_rate: int, plan: WindowPlan, *,
 # two copies of a genuine dev-real file turned 16 of 39 "real" verdicts to "fake" when every window counted.
 MIN_PAUSE_S = 1.0  # a quieter stretch at least this long separates two segments
 EDGE_S = 0.2  # quiet kept either side of a segment, as utterances begin and end
-# A frame is speech when it stands above the recording's own floor (its 10th-percentile frame level) by half the
-# way to its loud frames (95th percentile), at least 6 dB, and above digital near-silence. Relative to the floor,
-# since a home recording's room tone sits 30-40 dB under its speech, where a fixed distance below the loud
-# frames would call it speech (20 s of -50 dBFS room tone then still flipped 13 of 39 verdicts).
-ACTIVE_SHARE_OF_RANGE = 0.5
-ACTIVE_ABOVE_FLOOR_MIN_DB = 6.0
-ACTIVE_FLOOR_DBFS = -70.0
 MIN_SEGMENT_ACTIVE_S = 0.5  # a shorter blip (a click, a cough) is left out, unless it is all there is
 
 
@@ -92,18 +85,18 @@ def speech_segments(samples: np.ndarray, sample_rate: int, *, whole_up_to: int =
 
     Quiet stretches under MIN_PAUSE_S, at the ends too, stay inside a segment, so a recording without a long
     pause is one segment from its first sample to its last. A signal of at most `whole_up_to` samples (one
-    window) is one segment whatever its pauses: the model was trained on whole files of that length, pauses
-    and all (split, 119 of dev-real's 1,752 files of <= 6 s scored differently, pooled EER 2.3 -> 3.3 %).
+    window) is one segment whatever its pauses, its quiet edges cut to QUIET_EDGE_MAX_S as in training
+    (`audio.activity`): the model learnt whole files of that length, pauses and all (split at its pauses as well,
+    119 of dev-real's 1,752 files of <= 6 s scored differently, pooled EER 2.3 -> 3.3 %).
     """
     total = len(samples)
     if total <= whole_up_to:
-        return [(0, total)]
+        return [quiet_edges_cut(samples, sample_rate, keep_s=QUIET_EDGE_MAX_S)]
     frame = max(int(FRAME_S * sample_rate), 1)
-    levels = frame_levels_db(samples, sample_rate)
-    floor, loud = np.percentile(levels, [10, 95])
-    above = max(ACTIVE_ABOVE_FLOOR_MIN_DB, ACTIVE_SHARE_OF_RANGE * (loud - floor))
-    active = (levels >= floor + above) & (levels > ACTIVE_FLOOR_DBFS)
-    if total < frame or not active.any():
+    if total < frame:
+        return [(0, total)]
+    active = active_frames(samples, sample_rate)
+    if not active.any():
         return [(0, total)]
     pause = int(round(MIN_PAUSE_S / FRAME_S))
     edge = int(round(EDGE_S * sample_rate))

@@ -113,6 +113,7 @@ def laundered_crop(
     """An item's audio attacked as `fakescope launder` attacks it, then cropped as `fakescope evaluate`
     crops: (T,) float32. Module level so DataLoader workers can pickle it."""
     from ..audio import load_audio
+    from ..audio.activity import trim_quiet_edges
     from ..audio.ops import model_crop
 
     audio = load_audio(item.path, sample_rate=sample_rate, mono=True)
@@ -125,7 +126,8 @@ def laundered_crop(
     peak = float(np.max(np.abs(out)))
     if peak > 1.0:  # what `fakescope launder` does before writing 16-bit files (keeps SNRs, avoids clipping)
         out = out * np.float32(0.999 / peak)
-    return np.ascontiguousarray(model_crop(out[0], int(round(seconds * sample_rate)), pad=pad, offset=0,
+    kept = trim_quiet_edges(out[0], sample_rate)  # as evaluate cuts a laundered file's edges
+    return np.ascontiguousarray(model_crop(kept, int(round(seconds * sample_rate)), pad=pad, offset=0,
                                            sample_rate=sample_rate))
 
 

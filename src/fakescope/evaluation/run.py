@@ -115,8 +115,8 @@ def evaluate_checkpoint(
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """Score every trial with the checkpoint, write scores.txt / scores.csv and the report.
 
-    Audio is cropped to the checkpoint's training length from the start (shorter files padded as in
-    training), exactly as dev was scored, so the stored dev-EER threshold applies. Returns (metrics, files
+    Audio is cropped to the checkpoint's training length from the start, after its quiet edges are cut
+    (shorter files padded as in training), exactly as dev was scored, so the stored dev-EER threshold applies. Returns (metrics, files
     skipped as unreadable). `versus`: another system's score file of the same trials (read before scoring,
     so a bad file fails at once), compared in the report.
     """
@@ -164,11 +164,13 @@ def evaluate_checkpoint(
 
 
 def _load_crop(item: Any, *, sample_rate: int, seconds: float, pad: str = "repeat") -> np.ndarray:
-    """The first `seconds` of an item's audio, padded as in training: (T,) float32 (module level: workers pickle it)."""
+    """The first `seconds` of an item's audio after its quiet edges are cut as in training, padded as in training:
+    (T,) float32 (module level: workers pickle it)."""
     from ..audio import load_audio
+    from ..audio.activity import trim_quiet_edges
     from ..audio.ops import model_crop
 
-    samples = load_audio(item.path, sample_rate=sample_rate).samples[0]
+    samples = trim_quiet_edges(load_audio(item.path, sample_rate=sample_rate).samples[0], sample_rate)
     return np.ascontiguousarray(model_crop(samples, int(round(seconds * sample_rate)), pad=pad, offset=0,
                                            sample_rate=sample_rate))
 

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from ..audio import load_audio
+from ..audio.activity import trim_quiet_edges
 from ..audio.ops import model_crop
 from ..datasets.manifest import Manifest, ManifestRow
 from ..errors import AudioError, DatasetError, ParameterError
@@ -111,6 +112,7 @@ def data_summary(splits: dict[str, Sequence[Item]]) -> dict[str, Any]:
 class AudioCropDataset(Dataset):
     """Items → (waveform (num_samples,) float32, label) at `sample_rate`.
 
+    Each file's quiet edges are first cut to at most `audio.activity.QUIET_EDGE_MAX_S`, as scanning cuts them.
     train=True: a random crop per (seed, epoch, index), then `transform` (laundering) if given;
     train=False: the first `num_samples`. Shorter files are repeat-padded (no artificial silence, which
     would be a class shortcut), or with pad="none" kept at their own length (`audio.ops.model_crop`; the
@@ -143,7 +145,7 @@ class AudioCropDataset(Dataset):
         kept, cache = [], {}
         for item in bar(self.items, desc="decoding audio", unit="file", total=len(self.items)) if progress else self.items:
             try:
-                samples = load_audio(item.path, sample_rate=self.sample_rate).samples[0]
+                samples = self._decode(item)
             except AudioError as exc:
                 if not skip_bad_files:
                     raise
@@ -167,10 +169,17 @@ class AudioCropDataset(Dataset):
         return [item.label for item in self.items]
 
     def samples(self, index: int) -> np.ndarray:
-        """The whole decoded file, (T,) float32."""
+        """The decoded file, its quiet edges cut as a scan cuts them, (T,) float32."""
         if self.cache is not None and index in self.cache:
             return self.cache[index]
-        return load_audio(self.items[index].path, sample_rate=self.sample_rate).samples[0]
+        return self._decode(self.items[index])
+
+    def _decode(self, item: Item) -> np.ndarray:
+        # The model sees what a scan will show it: at most QUIET_EDGE_MAX_S of quiet at either end
+        # (`audio.activity`). A trimmed file is copied so that the cache does not keep its edges alive.
+        whole = load_audio(item.path, sample_rate=self.sample_rate).samples[0]
+        kept = trim_quiet_edges(whole, self.sample_rate)
+        return kept if kept.size == whole.size else kept.copy()
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         samples = self.samples(index)
