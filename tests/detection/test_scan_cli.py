@@ -50,6 +50,23 @@ def test_csv_to_file_and_table(checkpoint, folder, tmp_path):
     assert table.returncode == 0 and b"clip0.wav" in table.stdout
 
 
+def test_the_table_names_the_most_suspect_window_of_a_longer_file(checkpoint, folder):
+    """The verdict averages the windows; the table also shows the window most likely fake, where there are several."""
+    from fakescope.cli.scan import _peak
+    from fakescope.detection.verdict import Verdict, WindowScore
+
+    long = folder / "clip1.wav"  # 5 s: two 4-s windows with the test checkpoint
+    payload = json.loads(run_scan(str(long), "--checkpoint", str(checkpoint), "--format", "json").stdout)
+    windows = payload["results"][0]["windows"]
+    peak = max(windows, key=lambda w: w["p_fake"])
+    table = run_scan(str(long), "--checkpoint", str(checkpoint)).stdout.decode()
+    assert f"0:{round(peak['start_s']):02d}-0:{round(peak['end_s']):02d}" in table and "most suspect" in table
+    windows = [WindowScore(0.0, 8.0, 1.0, 0.2), WindowScore(64.0, 72.0, -2.0, 0.91), WindowScore(68.0, 75.5, 0.5, 0.4)]
+    verdict = Verdict("a.wav", "real", 0.25, 0.5, 75.5, 16000, windows=windows)
+    assert _peak(verdict) == "0.91 at 1:04-1:12"
+    assert _peak(Verdict("b.wav", "real", 0.25, 0.5, 3.0, 16000, windows=windows[:1])) == ""  # one window: the verdict
+
+
 def test_stdin(checkpoint, rng):
     buffer = io.BytesIO()
     import soundfile as sf

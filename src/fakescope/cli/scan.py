@@ -100,6 +100,20 @@ def _figures(detector, results, items, explain: Optional[Path], timeline_png: Op
             explanation_figure(detector, audio, verdict, explain / key)
 
 
+def _peak(verdict) -> str:
+    """"p_fake at start-end" of the window most likely fake, for files of several windows (the verdict averages
+    them, so a short fake in a long genuine recording shows here first; the timeline has every window)."""
+    peak = verdict.peak_window
+    if peak is None:
+        return ""
+    return f"{peak.p_fake:.2f} at {_clock(peak.start_s)}-{_clock(peak.end_s)}"
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{rest:02d}"
+
+
 def _render(results, failures, fmt: str, model: str) -> str:
     if fmt == "json":
         payload = {"schema": "fakescope.scan/1", "model": model, "results": [v.to_dict() for v in results],
@@ -117,13 +131,14 @@ def _render(results, failures, fmt: str, model: str) -> str:
     from rich.table import Table
 
     table = Table(title=f"fakescope scan ({model})", show_lines=False)
-    for column in ("file", "verdict", "p_fake", "duration", "warnings"):
+    table.add_column("file", overflow="fold")  # a long path wraps: an ellipsis would hide which file it is
+    for column in ("verdict", "p_fake", "duration", "most suspect window", "warnings"):
         table.add_column(column, justify="right" if column in ("p_fake", "duration") else "left")
     colours = {"fake": "bold red", "real": "green", "uncertain": "yellow"}
     for v in results:
         table.add_row(v.source, f"[{colours[v.verdict]}]{v.verdict}[/]", f"{v.p_fake:.2f}", f"{v.duration_s:.1f} s",
-                      ", ".join(w.code for w in v.warnings))
+                      _peak(v), ", ".join(w.code for w in v.warnings))
     buffer = io.StringIO()
-    Console(file=buffer, width=max(100, min(200, os.get_terminal_size().columns if sys.stdout.isatty() else 120)),
+    Console(file=buffer, width=max(100, min(200, os.get_terminal_size().columns if sys.stdout.isatty() else 160)),
             force_terminal=sys.stdout.isatty()).print(table)
     return buffer.getvalue()

@@ -46,6 +46,12 @@ class Verdict:
     def max_window_p_fake(self) -> float:
         return max((w.p_fake for w in self.windows), default=self.p_fake)
 
+    @property
+    def peak_window(self) -> WindowScore | None:
+        """The window most likely fake, where there is more than one: the file's verdict is their mean, so a
+        short fake inside a long genuine recording shows here rather than in the verdict."""
+        return max(self.windows, key=lambda w: w.p_fake) if len(self.windows) > 1 else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
