@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import lzma
 import subprocess
@@ -19,16 +18,14 @@ from fakescope.features import build_frontend
 from fakescope.training.checkpoint import load_pipeline
 
 from ..training.helpers import make_corpus
+from .helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "lcnn_feature_study.py"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("lcnn_feature_study", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("lcnn_feature_study")
 
 
 def _meta(group: str, source: str, utt_id: str, original: str = "") -> dict:

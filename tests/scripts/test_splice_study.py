@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from fakescope.audio import save_audio
 from fakescope.audio.synthetic import voice_like
 
-ROOT = Path(__file__).resolve().parents[2]
+from .helpers import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("splice_study", ROOT / "scripts" / "splice_study.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("splice_study")
 
 
 def test_the_study_splices_one_fake_and_reports_both_scores(tmp_path, checkpoint, capsys):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -12,14 +11,13 @@ from fakescope.audio.synthetic import voice_like
 from fakescope.datasets.manifest import ManifestRow
 from fakescope.launder.runner import ResourceConfig
 
+from .helpers import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("train_default_model", ROOT / "scripts" / "train_default_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("train_default_model")
 
 
 def test_laundered_copies_are_new_files_with_unique_ids_keyed_by_their_original(tmp_path):
