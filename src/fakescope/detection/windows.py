@@ -8,9 +8,9 @@ from typing import Iterator
 
 import numpy as np
 
+from ..audio.activity import FRAME_S, QUIET_EDGE_MAX_S, active_frames, quiet_edges_cut
 from ..audio.ops import PAD_MODES, model_crop
 from ..errors import ParameterError
-from ..audio.activity import FRAME_S, QUIET_EDGE_MAX_S, active_frames, quiet_edges_cut
 
 
 @dataclass(frozen=True)

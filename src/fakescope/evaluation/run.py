@@ -116,8 +116,8 @@ def evaluate_checkpoint(
     """Score every trial with the checkpoint, write scores.txt / scores.csv and the report.
 
     Audio is cropped to the checkpoint's training length from the start, after its quiet edges are cut
-    (shorter files padded as in training), exactly as dev was scored, so the stored dev-EER threshold applies. Returns (metrics, files
-    skipped as unreadable). `versus`: another system's score file of the same trials (read before scoring,
+    (shorter files padded as in training), exactly as dev was scored, so the stored dev-EER threshold
+    applies. Returns (metrics, files skipped as unreadable). `versus`: another system's score file of the same trials (read before scoring,
     so a bad file fails at once), compared in the report.
     """
     from ..training.checkpoint import input_pad, load_pipeline
