@@ -22,7 +22,8 @@ ACTIVE_FLOOR_DBFS = -70.0
 # of -80 dBFS room tone added to short genuine dev-real files moved their median p_fake 0.12 -> 0.22, flipping
 # 3-6 of 23 verdicts (trimmed to 1 s: 0.10, 1 flip). Corpus files keep 0.1-0.3 s margins, so trimming never
 # touches them; it touches 112 of dev-real's 1,752 files, and on held-out sources it is neutral (LOSO folds on the
-# small build, trained and scanned without -> with it: hifigan_demo 20.0 -> 20.0 %, speechresearch_msra 24.1 -> 24.4 %).
+# small build, trained and scanned without -> with it: hifigan_demo 20.0 -> 20.0 %, melgan_demo 10.2 -> 9.2 %,
+# speechresearch_msra 24.1 -> 24.4 %, yourtts_demo 10.4 -> 10.4 %).
 QUIET_EDGE_MAX_S = 1.0
 
 
