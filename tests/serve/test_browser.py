@@ -64,14 +64,22 @@ def test_upload_in_a_real_browser(checkpoint, tmp_path):
             p_fake = float(page.locator("[data-testid=p-fake]").inner_text())
             assert 0.0 <= p_fake <= 1.0
             assert page.locator("#timeline circle").count() == 2  # two 4-s windows over 5 s
+            peak = page.locator("[data-testid=peak]")  # several windows: the most suspect one is named
+            assert peak.is_visible() and "0:0" in page.locator("#peak-span").inner_text()
             page.wait_for_function("document.getElementById('explanation').naturalWidth > 0", timeout=30_000)
             page.set_input_files("#file", str(paused))
             # Two windows per utterance, two lines, and the pause shaded (the fake and real bands are rects too).
             page.wait_for_function("document.querySelectorAll('#timeline circle').length === 4", timeout=90_000)
             assert page.locator("#timeline polyline").count() == 2 and page.locator("#timeline rect").count() == 3
+            assert page.locator("[data-testid=peak]").is_visible()
             page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
             if os.environ.get("FAKESCOPE_KEEP_SCREENSHOT"):
                 shutil.copy(tmp_path / "page.png", os.environ["FAKESCOPE_KEEP_SCREENSHOT"])
+            short = tmp_path / "short.wav"  # one window: the verdict is that window, no "most suspect" line
+            sf.write(short, speech[: 2 * 16000], 16000)
+            page.set_input_files("#file", str(short))
+            page.wait_for_function("document.querySelectorAll('#timeline circle').length === 1", timeout=90_000)
+            assert not page.locator("[data-testid=peak]").is_visible()
             browser.close()
     finally:
         server.terminate()

@@ -43,6 +43,7 @@ async function show(result) {
     document.getElementById("real-below").textContent = model.thresholds.real_below;
     document.getElementById("fake-above").textContent = model.thresholds.fake_above;
   }
+  showPeak(result.windows);
   const warnings = document.getElementById("warnings");
   warnings.replaceChildren(...result.warnings.map((w) => {
     const item = document.createElement("li");
@@ -58,6 +59,20 @@ async function show(result) {
     image.hidden = true;
   }
   document.getElementById("result").hidden = false;
+}
+
+// The window most likely fake, for files of several windows (as `fakescope scan`'s table shows it).
+function showPeak(windows) {
+  const peak = document.getElementById("peak");
+  peak.hidden = windows.length < 2;
+  if (peak.hidden) return;
+  const top = windows.reduce((a, b) => (b.p_fake > a.p_fake ? b : a));
+  const clock = (t) => {
+    const s = Math.round(t);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  };
+  document.getElementById("peak-pfake").textContent = top.p_fake.toFixed(2);
+  document.getElementById("peak-span").textContent = `${clock(top.start_s)}–${clock(top.end_s)}`;
 }
 
 function drawTimeline(result, model) {
