@@ -8,6 +8,7 @@ resumable state), dev_scores.txt (best epoch), summary.json, and tensorboard/ wh
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import logging
 import math
@@ -351,7 +352,15 @@ def train(config: ExperimentConfig, *, out_dir: str | os.PathLike, resume: bool 
     config.check()
     runtime = Runtime.start(config.train.device)
     say = echo if (echo is not None and runtime.is_main) else (lambda message: log.info(message))
+    run = None
     try:
-        return _Run(config, Path(out_dir), runtime, resume=resume, show=show_progress, echo=say).run()
+        run = _Run(config, Path(out_dir), runtime, resume=resume, show=show_progress, echo=say)
+        return run.run()
     finally:
+        # The DDP wrapper and its reducer hold Gloo work and the process group; left to a later garbage
+        # collection (the run's objects reference each other), they could be torn down at interpreter exit after
+        # the group, when native threads can no longer take the GIL (PyTorch's SIGABRT "terminate called without
+        # an active exception", pytorch/pytorch#179291). Free them while the group and the interpreter are alive.
+        del run
+        gc.collect()
         runtime.close()
