@@ -237,8 +237,8 @@ def _decode_pyav(label: str, data: bytes, demuxer: str | None, limits: Limits) -
                             rate, channels = int(decoded.sample_rate), int(block.shape[0])
                             check_format(label, rate, channels)
                             max_frames = limits.max_frames(rate, channels)
-                            told = int(seconds * rate * _HINT_SLACK) + _HINT_EXTRA_FRAMES if seconds > 0 else 0
-                            if 0 < told:
+                            if seconds > 0:
+                                told = int(seconds * rate * _HINT_SLACK) + _HINT_EXTRA_FRAMES
                                 out = np.empty((channels, min(told, max_frames)), np.float32)
                         if block.shape[0] != channels:
                             raise AudioError(label, "channel count changes inside the stream")
