@@ -42,6 +42,7 @@ from collections import Counter
 from pathlib import Path
 
 from fakescope.datasets.manifest import ManifestRow, read_manifest, write_manifest
+from fakescope.datasets.vocoded_copies import vocoded_copies
 from fakescope.evaluation.report import breakdown, interval_text
 from fakescope.evaluation.run import evaluate_checkpoint
 from fakescope.evaluation.scores import read_scores
@@ -245,17 +246,31 @@ def main() -> int:
     parser.add_argument("--dev-real-repeats", type=int, default=1, metavar="N",
                         help="dev-real's training rows enter N times, each with its own laundered copies: their weight "
                              "beside a larger corpus")
+    parser.add_argument("--vocoded-copies", type=Path, metavar="DIR",
+                        help="a HiFi-GAN copy of each dev-real bona fide training file joins training as a spoof "
+                             "(written once into DIR): the same recording, only the waveform generator changed")
+    parser.add_argument("--vocoded-repeats", type=int, default=1, metavar="N",
+                        help="each vocoded copy enters N times (its weight; 1 measured better than dev-real's 4)")
     args = parser.parse_args()
-    if args.dev_real_repeats < 1:
-        raise SystemExit(f"--dev-real-repeats must be >= 1, got {args.dev_real_repeats}")
+    for flag, value in (("--dev-real-repeats", args.dev_real_repeats), ("--vocoded-repeats", args.vocoded_repeats)):
+        if value < 1:
+            raise SystemExit(f"{flag} must be >= 1, got {value}")
 
     corpus = corpus_rows(args.corpus)
     real = dev_real_rows(args.dev_real)
     extra = [row for folder in args.extra_corpus for row in extra_corpus_rows(folder)]
     corpus_train = without_systems([r for r in corpus if r.split == "train"] + extra, args.leave_out_system)
 
+    vocoded: dict[str, ManifestRow] = {}
+    if args.vocoded_copies:  # the validation source never trains, so it needs no copies
+        vocoded = vocoded_copies([r for r in real if r.source != VALIDATION_SOURCE], args.vocoded_copies)
+
     def real_train(left_out: tuple[str, ...]) -> list[ManifestRow]:
-        return repeated([r for r in real if r.source not in left_out], args.dev_real_repeats)
+        """Dev-real's rows of every source but `left_out`, with their vocoded copies (never the left-out
+        sources' copies: a copy carries its original's recording chain)."""
+        rows = [r for r in real if r.source not in left_out]
+        copies = [vocoded[r.utt_id] for r in rows if r.utt_id in vocoded]
+        return repeated(rows, args.dev_real_repeats) + repeated(copies, args.vocoded_repeats)
 
     corpus_dev = [r for r in corpus if r.split == "dev"]
     if args.extra_corpus_dev:

@@ -252,3 +252,46 @@ def test_loso_source_runs_only_the_named_folds(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.argv", args + ["--loso-source", "c_demo"])
     with pytest.raises(SystemExit, match="no fold for c_demo"):
         script.main()
+
+
+def test_vocoded_copies_train_beside_their_originals_and_never_for_a_held_out_source(tmp_path, monkeypatch):
+    script = _script()
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "manifest.csv").write_text(
+        "utt_id,path,label,speaker,attack,source,split,duration_s\n"
+        "FS_T_0,flac/t0.flac,bonafide,a,-,pkg,train,1.0\nFS_D_0,flac/d0.flac,bonafide,a,-,pkg,dev,1.0\n")
+    (tmp_path / "real").mkdir()
+    lines = ["path,label,source,family,generator,attack_type,duration_s"]
+    for source in ("a_demo", "b_demo", "vits_demo"):
+        lines += [f"{source}/b{k}.flac,bonafide,{source},-,-,none,1.0" for k in range(10)]
+        lines += [f"{source}/s{k}.flac,spoof,{source},x,x,tts,1.0" for k in range(10)]
+    (tmp_path / "real" / "labels.csv").write_text("\n".join(lines) + "\n")
+    asked = []
+
+    def fake_copies(rows, folder):
+        asked.append(({r.source for r in rows}, folder))
+        return {r.utt_id: script.copied(r, utt_id=f"{r.utt_id}~hifigan", label="spoof", attack="copy")
+                for r in rows if r.is_bonafide}
+
+    seen = {}
+
+    def fake_run(name, out, config_path, train_rows, dev_rows, test_rows, overrides):
+        seen[name] = (train_rows, test_rows)
+        return {"run": name, "checkpoint": "-", "best_dev_eer": 0.0, "epochs_run": 1, "seconds": 0.0,
+                "test_eer": None, "test_n": len(test_rows)}
+
+    monkeypatch.setattr(script, "vocoded_copies", fake_copies)
+    monkeypatch.setattr(script, "run", fake_run)
+    args = ["x", "--corpus", str(tmp_path / "corpus"), "--dev-real", str(tmp_path / "real"),
+            "--vocoded-copies", str(tmp_path / "copies"), "--dev-real-repeats", "2", "--vocoded-repeats", "3"]
+    for what in ("final", "loso"):  # into separate folders: no held-out family report, which reads real scores
+        monkeypatch.setattr("sys.argv", args + ["--what", what, "--out", str(tmp_path / what)])
+        assert script.main() == 0
+    assert asked == [({"a_demo", "b_demo"}, tmp_path / "copies")] * 2  # the validation source never trains
+    for name, trained in (("final", {"a_demo", "b_demo"}), ("loso-a_demo", {"b_demo"}), ("loso-b_demo", {"a_demo"})):
+        train_rows, test_rows = seen[name]
+        copies = [r for r in train_rows if r.attack == "copy"]
+        originals = [r for r in train_rows if r.source in trained]
+        assert {r.source for r in copies} == trained and len(copies) == 3 * 10 * len(trained)  # their own weight
+        assert len(originals) == len(copies) + 2 * 20 * len(trained)
+        assert not any(r.attack == "copy" for r in test_rows)
