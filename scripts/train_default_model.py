@@ -28,6 +28,9 @@ With `--extra-corpus DIR` the train split of another build (the same corpus at a
 training (`--no-extra-corpus-copies`: without laundered copies of its rows; `--extra-corpus-dev`: its dev split
 joins dev, so the threshold and calibration fit both bands), and `--dev-real-repeats N` gives dev-real's training
 rows weight N beside it (docs/MODEL_CARD.md: the top, and "The recipe on both corpus bands").
+With `--vocoded-copies DIR` a HiFi-GAN copy of each dev-real bona fide training file trains as a spoof beside its
+original (written once into DIR; `--vocoded-repeats N`: their weight, 1 by default); a source held out of a run
+trains none of its copies (docs/MODEL_CARD.md, "Vocoded copies of dev-real's recordings").
 """
 
 from __future__ import annotations
