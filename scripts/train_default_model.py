@@ -266,7 +266,10 @@ def main() -> int:
 
     vocoded: dict[str, ManifestRow] = {}
     if args.vocoded_copies:  # the validation source never trains, so it needs no copies
-        vocoded = vocoded_copies([r for r in real if r.source != VALIDATION_SOURCE], args.vocoded_copies)
+        try:
+            vocoded = vocoded_copies([r for r in real if r.source != VALIDATION_SOURCE], args.vocoded_copies)
+        except FakescopeError as error:  # an unreadable recording: its name in one line, not a traceback
+            raise SystemExit(f"vocoded copies: {error}") from None
 
     def real_train(left_out: tuple[str, ...]) -> list[ManifestRow]:
         """Dev-real's rows of every source but `left_out`, with their vocoded copies (never the left-out

@@ -49,3 +49,13 @@ def test_each_bona_fide_row_gets_a_spoof_copy_of_the_same_length_peak_and_format
     messages.clear()
     again = vocoded_copies(rows, tmp_path / "copies", echo=messages.append)  # resumes: nothing is redone
     assert again == copies and Path(again["src/0"].path).stat().st_mtime_ns == first and messages == []
+
+
+def test_an_unreadable_recording_is_named_in_the_error(rows, tmp_path):
+    from fakescope.errors import AudioError
+
+    Path(rows[0].path).write_bytes(b"not audio")
+    with pytest.raises(AudioError, match="0.flac"):
+        vocoded_copies(rows, tmp_path / "copies", echo=lambda message: None)
+    folder = tmp_path / "copies"
+    assert not folder.exists() or not any(folder.iterdir())  # no half-written copy is left behind

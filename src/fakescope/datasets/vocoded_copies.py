@@ -49,12 +49,15 @@ def vocoded_copies(rows: Iterable[ManifestRow], folder: Path, *,
     made = 0
     for done, row in enumerate(bonafide, 1):
         copy = copy_row(row, folder)
-        if not Path(copy.path).is_file():
-            write_copy(Path(row.path), Path(copy.path))
-            made += 1
         copies[row.utt_id] = copy
-        if made and (made % 50 == 0 or done == len(bonafide)):
+        if Path(copy.path).is_file():
+            continue
+        write_copy(Path(row.path), Path(copy.path))
+        made += 1
+        if made % 50 == 0:
             echo(f"vocoded copies: {done}/{len(bonafide)} ({made} made this run)")
+    if made % 50:
+        echo(f"vocoded copies: {len(bonafide)}/{len(bonafide)} ({made} made this run)")
     return copies
 
 
