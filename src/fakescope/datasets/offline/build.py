@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -203,7 +204,7 @@ def _safe_make(task: Task, out_dir: Path, equaliser: Equaliser | None) -> tuple[
     # Worker side: one bad recording or a synthesiser refusing a text must not stop the build.
     try:
         return task.utt_id, make_utterance(task, out_dir, equaliser)
-    except (FakescopeError, OSError, ValueError, RuntimeError) as exc:
+    except (FakescopeError, OSError, ValueError, RuntimeError, subprocess.SubprocessError) as exc:
         return task.utt_id, f"{task.system if task.system != '-' else task.source}: {exc}"
 
 

@@ -172,7 +172,10 @@ def codec2(x: np.ndarray, sample_rate: int, *, mode: str = "3200") -> np.ndarray
         raw_in, bits, raw_out = (Path(tmp) / name for name in ("in.raw", "out.bit", "out.raw"))
         raw_in.write_bytes(pcm.tobytes())
         for command in ([c2enc, mode, str(raw_in), str(bits)], [c2dec, mode, str(bits), str(raw_out)]):
-            result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+            try:
+                result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+            except subprocess.TimeoutExpired:  # a hung coder fails its utterance, not the build
+                raise DatasetError(f"codec2 {mode}: {Path(command[0]).name} timed out after 120 s") from None
             if result.returncode != 0:
                 raise DatasetError(f"codec2 {mode}: {Path(command[0]).name} failed: {result.stderr.decode(errors='replace').strip()}")
         decoded = np.frombuffer(raw_out.read_bytes(), dtype="<i2").astype(np.float32) / 32768.0
