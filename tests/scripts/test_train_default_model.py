@@ -217,10 +217,9 @@ def test_repeated_rows_keep_their_content_under_new_ids():
     assert out[2].extra is not rows[0].extra  # a copy, not a shared dict
 
 
-def test_loso_source_runs_only_the_named_folds(tmp_path, monkeypatch):
-    import pytest
-
-    script = _script()
+def _corpus_and_three_sources(tmp_path):
+    """A corpus of two train and two dev rows, and a dev-real tree of 10 bona fide and 10 spoof files for each of
+    a_demo, b_demo and the validation source."""
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "manifest.csv").write_text(
         "utt_id,path,label,speaker,attack,source,split,duration_s\n"
@@ -232,6 +231,13 @@ def test_loso_source_runs_only_the_named_folds(tmp_path, monkeypatch):
         lines += [f"{source}/b{k}.flac,bonafide,{source},-,-,none,1.0" for k in range(10)]
         lines += [f"{source}/s{k}.flac,spoof,{source},x,x,tts,1.0" for k in range(10)]
     (tmp_path / "real" / "labels.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_loso_source_runs_only_the_named_folds(tmp_path, monkeypatch):
+    import pytest
+
+    script = _script()
+    _corpus_and_three_sources(tmp_path)
     seen = []
 
     def fake_run(name, out, config_path, train_rows, dev_rows, test_rows, overrides):
@@ -256,16 +262,7 @@ def test_loso_source_runs_only_the_named_folds(tmp_path, monkeypatch):
 
 def test_vocoded_copies_train_beside_their_originals_and_never_for_a_held_out_source(tmp_path, monkeypatch):
     script = _script()
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "manifest.csv").write_text(
-        "utt_id,path,label,speaker,attack,source,split,duration_s\n"
-        "FS_T_0,flac/t0.flac,bonafide,a,-,pkg,train,1.0\nFS_D_0,flac/d0.flac,bonafide,a,-,pkg,dev,1.0\n")
-    (tmp_path / "real").mkdir()
-    lines = ["path,label,source,family,generator,attack_type,duration_s"]
-    for source in ("a_demo", "b_demo", "vits_demo"):
-        lines += [f"{source}/b{k}.flac,bonafide,{source},-,-,none,1.0" for k in range(10)]
-        lines += [f"{source}/s{k}.flac,spoof,{source},x,x,tts,1.0" for k in range(10)]
-    (tmp_path / "real" / "labels.csv").write_text("\n".join(lines) + "\n")
+    _corpus_and_three_sources(tmp_path)
     asked = []
 
     def fake_copies(rows, folder):
