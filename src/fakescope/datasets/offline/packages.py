@@ -103,6 +103,19 @@ def require_program(program: str, package: str) -> str:
     return found
 
 
+TOOL_TIMEOUT_S = 120  # a corpus utterance takes a synthesiser or coder seconds; minutes means it hung
+
+
+def run_tool(command: list[str], *, what: str, detail: str = "", **kwargs) -> subprocess.CompletedProcess:
+    """subprocess.run of a synthesiser or coder (output captured, no check) whose hang past TOOL_TIMEOUT_S fails
+    as a one-line DatasetError "<what> timed out after N s <detail>": the build then lists that one utterance as
+    failed and goes on."""
+    try:
+        return subprocess.run(command, capture_output=True, timeout=TOOL_TIMEOUT_S, check=False, **kwargs)
+    except subprocess.TimeoutExpired:
+        raise DatasetError(" ".join(filter(None, [f"{what} timed out after {TOOL_TIMEOUT_S} s", detail]))) from None
+
+
 def require_module(module: str, package: str) -> None:
     """Raise MissingPackageError naming the PyPI package when `module` cannot be imported."""
     if importlib.util.find_spec(module) is None:

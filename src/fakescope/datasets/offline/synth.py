@@ -16,10 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DatasetError
-from .packages import is_installed, require_module, require_program, MissingPackageError
+from .packages import is_installed, require_module, require_program, run_tool, MissingPackageError
 
 FESTIVAL_VOICES = "/usr/share/festival/voices"
-SYNTHESIS_TIMEOUT_S = 120  # a text of the corpus takes seconds; minutes means the synthesiser hung
 
 
 @dataclass(frozen=True)
@@ -149,12 +148,8 @@ def synthesise(system: TtsSystem, voice: Voice, text: str, language: str) -> tup
             source.write_bytes(text.encode(voice.encoding, errors="ignore"))
             command = ["text2wave", "-eval", f"(voice_{voice.name})", str(source), "-o", str(out)]
             stdin = None
-        try:
-            result = subprocess.run(command, input=stdin, capture_output=True, timeout=SYNTHESIS_TIMEOUT_S, check=False,
-                                    env={**os.environ, "LC_ALL": "C"})
-        except subprocess.TimeoutExpired:  # a hung synthesiser fails its utterance, not the build
-            raise DatasetError(f"{system.name}/{voice.name}: synthesis timed out after {SYNTHESIS_TIMEOUT_S} s "
-                               f"for text {text[:40]!r}") from None
+        result = run_tool(command, what=f"{system.name}/{voice.name}: synthesis", detail=f"for text {text[:40]!r}",
+                          input=stdin, env={**os.environ, "LC_ALL": "C"})
         if result.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
             reason = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
             raise DatasetError(f"{system.name}/{voice.name}: synthesis failed ({reason[0]}) for text {text[:40]!r}")

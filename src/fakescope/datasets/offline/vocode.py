@@ -8,7 +8,6 @@ and the split of its source recording.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from scipy import linalg, signal
 
 from ...errors import DatasetError
 from .neural_vocoder import checkpoint_path, hifigan
-from .packages import require_module, require_program
+from .packages import require_module, require_program, run_tool
 
 
 @dataclass(frozen=True)
@@ -172,10 +171,7 @@ def codec2(x: np.ndarray, sample_rate: int, *, mode: str = "3200") -> np.ndarray
         raw_in, bits, raw_out = (Path(tmp) / name for name in ("in.raw", "out.bit", "out.raw"))
         raw_in.write_bytes(pcm.tobytes())
         for command in ([c2enc, mode, str(raw_in), str(bits)], [c2dec, mode, str(bits), str(raw_out)]):
-            try:
-                result = subprocess.run(command, capture_output=True, timeout=120, check=False)
-            except subprocess.TimeoutExpired:  # a hung coder fails its utterance, not the build
-                raise DatasetError(f"codec2 {mode}: {Path(command[0]).name} timed out after 120 s") from None
+            result = run_tool(command, what=f"codec2 {mode}: {Path(command[0]).name}")
             if result.returncode != 0:
                 raise DatasetError(f"codec2 {mode}: {Path(command[0]).name} failed: {result.stderr.decode(errors='replace').strip()}")
         decoded = np.frombuffer(raw_out.read_bytes(), dtype="<i2").astype(np.float32) / 32768.0
