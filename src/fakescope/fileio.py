@@ -7,6 +7,7 @@ file beside the target and renaming it (atomic on POSIX) keeps that promise thro
 from __future__ import annotations
 
 import os
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,3 +49,15 @@ def read_yaml(path: str | os.PathLike) -> object:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ParameterError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:160]})") from None
+
+
+def file_stems(ids: list[str]) -> list[str]:
+    """File-system-safe stems for ids (utt_ids), unique even where two ids clean to the same text."""
+    seen: dict[str, int] = {}
+    names = []
+    for utt_id in ids:
+        stem = re.sub(r"[^A-Za-z0-9._-]", "_", utt_id).lstrip(".") or "utt"
+        count = seen.get(stem, 0)
+        seen[stem] = count + 1
+        names.append(stem if not count else f"{stem}-{count}")
+    return names

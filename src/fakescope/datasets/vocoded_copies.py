@@ -20,6 +20,7 @@ import numpy as np
 from ..audio.io import load_audio
 from ..audio.types import Audio
 from ..audio.write import save_audio
+from ..fileio import file_stems
 from .manifest import ManifestRow
 from .offline.neural_vocoder import hifigan
 
@@ -27,17 +28,13 @@ COPY_ATTACK = "copy:hifigan16k"
 COPY_FAMILY = "vocoder copy"
 
 
-def copy_row(row: ManifestRow, folder: Path) -> ManifestRow:
-    """The spoof row of `row`'s vocoded copy (its file under `folder`, named by the original's utt_id)."""
+def copy_row(row: ManifestRow, path: Path) -> ManifestRow:
+    """The spoof row of `row`'s vocoded copy, its file at `path`."""
     return ManifestRow(
-        utt_id=f"{row.utt_id}~hifigan", path=str((folder / f"{safe_name(row.utt_id)}.flac").resolve()), label="spoof",
+        utt_id=f"{row.utt_id}~hifigan", path=str(path.resolve()), label="spoof",
         speaker=row.speaker, attack=COPY_ATTACK, source=row.source, split=row.split, duration_s=row.duration_s,
         language=row.language, transcript=row.transcript, family=COPY_FAMILY,
         extra={**row.extra, "copy_of": row.utt_id, "attack_type": "vocoder"})
-
-
-def safe_name(utt_id: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in utt_id)
 
 
 def vocoded_copies(rows: Iterable[ManifestRow], folder: Path, *,
@@ -47,8 +44,9 @@ def vocoded_copies(rows: Iterable[ManifestRow], folder: Path, *,
     bonafide = [row for row in rows if row.is_bonafide]
     copies: dict[str, ManifestRow] = {}
     made = 0
-    for done, row in enumerate(bonafide, 1):
-        copy = copy_row(row, folder)
+    stems = file_stems([row.utt_id for row in bonafide])  # named by the original's utt_id
+    for done, (row, stem) in enumerate(zip(bonafide, stems), 1):
+        copy = copy_row(row, folder / f"{stem}.flac")
         copies[row.utt_id] = copy
         if Path(copy.path).is_file():
             continue

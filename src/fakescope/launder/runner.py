@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import json
 import os
-import re
 import zlib
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ import numpy as np
 
 from ..datasets.manifest import ManifestRow, read_manifest, write_manifest
 from ..errors import FakescopeError, ParameterError
-from ..fileio import write_text_atomic
+from ..fileio import file_stems, write_text_atomic
 from .base import Attack, Resources
 from .grids import Condition
 from .library import BabblePool, RecordingLibrary
@@ -155,7 +154,7 @@ def launder_manifest(
     out_dir = Path(out_dir)
     manifest = read_manifest(manifest_path)
     check_settings(out_dir, seed=seed, sample_rate=sample_rate, conditions=conditions)
-    names = _file_names([row.utt_id for row in manifest])
+    names = file_stems([row.utt_id for row in manifest])
     result = LaunderResult()
     jobs: list[tuple[int, Job]] = []
     for condition in conditions:
@@ -217,18 +216,6 @@ def _run_all(jobs: list[tuple[int, Job]], workers: int, bar):
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
-
-
-def _file_names(utt_ids: list[str]) -> list[str]:
-    """File-system-safe, unique stems for utt_ids."""
-    seen: dict[str, int] = {}
-    names = []
-    for utt_id in utt_ids:
-        stem = re.sub(r"[^A-Za-z0-9._-]", "_", utt_id).lstrip(".") or "utt"
-        count = seen.get(stem, 0)
-        seen[stem] = count + 1
-        names.append(stem if not count else f"{stem}-{count}")
-    return names
 
 
 def _duration(path: Path) -> float | None:
